@@ -1,0 +1,53 @@
+"""Find quantities typed by hand into the prose of a chapter.
+
+The book's rule: every count, amount, price, percentage, ratio, duration or distance
+in the text comes from a computation over ``data/`` and is pasted with glue. This
+module strips from a MyST chapter everything that may legitimately hold digits
+(code cells, directives, roles such as glue and citations, links, calendar dates and
+the commented allow-list below) and reports every digit that is left.
+"""
+
+import re
+from pathlib import Path
+
+MONTHS = ("January|February|March|April|May|June|July|August|September|October|"
+          "November|December")
+
+#: text that may hold digits in prose, each with the reason it is not a quantity
+ALLOWED = [
+    r"CAP Paper No\.\s*267",       # the series number of the paper this book edits
+    r"CC BY 4\.0|Attribution 4\.0",  # the licence's version
+    r"\bCASA-1000\b",              # the name of a power project
+    r"\b(?:UN|SCO|CSTO)?\s*\d+(?:st|nd|rd|th) (?:session|anniversary)",  # ordinals that name events
+    r"\bArticle \d+\b",            # an article of a treaty
+    r"\bISO \d+(?:-\d)?\b",        # a standard's name
+]
+
+_PATTERNS = [
+    (re.compile(r"^---\n.*?\n---\n", re.DOTALL), "front matter"),
+    (re.compile(r"^(`{3,}|~{3,}|:{3,}).*?^\1\s*$", re.DOTALL | re.MULTILINE), "fenced block"),
+    (re.compile(r"\{[\w:-]+\}`[^`]*`"), "role"),
+    (re.compile(r"`[^`]*`"), "inline code"),
+    (re.compile(r"\]\([^)]*\)"), "link target"),
+    (re.compile(r"<?https?://\S+"), "address"),
+    (re.compile(r"\(\w[\w-]*\)="), "label"),
+    (re.compile(rf"\b\d{{1,2}}(?:–\d{{1,2}})? (?:{MONTHS})(?: \d{{4}})?"), "date"),
+    (re.compile(rf"\b(?:{MONTHS}) \d{{1,2}}(?!\d)(?:–\d{{1,2}})?(?:, \d{{4}})?"), "date"),
+    (re.compile(r"\b(?:1[89]|20)\d\d(?:–(?:1[89]|20)?\d\d)?s?\b"), "year"),
+    (re.compile("|".join(ALLOWED)), "allowed"),
+]
+
+
+def _blank(match: re.Match) -> str:
+    """Replace a match by spaces, keeping its newlines so line numbers stay right."""
+    return re.sub(r"[^\n]", " ", match.group(0))
+
+
+def typed_quantities(path: Path) -> list[tuple[int, str]]:
+    """Return ``(line number, line)`` for every prose line of ``path`` left holding a digit."""
+    text = Path(path).read_text(encoding="utf-8")
+    for pattern, _ in _PATTERNS:
+        text = pattern.sub(_blank, text)
+    original = Path(path).read_text(encoding="utf-8").splitlines()
+    return [(number, original[number - 1].strip())
+            for number, line in enumerate(text.splitlines(), start=1) if re.search(r"\d", line)]

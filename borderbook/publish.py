@@ -1,0 +1,219 @@
+"""Publish a chapter's numbers and figures: glue them into the book and record them.
+
+A chapter calls :func:`start` once, then :func:`number` and :func:`figure` as it
+computes, and :func:`finish` in its last cell. Nothing reaches ``figures/`` before
+:func:`finish`: a chapter that fails half-way leaves the published register and
+figures as they were. The register, ``figures/numbers.json``, records for every
+number its value, the text the book prints, its unit, formula, inputs (resource
+and row ids) and sources, so that a reader and a reviewer can trace it back.
+"""
+
+import fcntl
+import html
+import io
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from myst_nb import glue
+
+from borderbook import bib, data, paths, style
+
+#: how each kind of bound reads before the number; bounds stay bounds in print
+BOUND_WORDS = {
+    "exact": "",
+    "approx": "about ",
+    "almost": "almost ",
+    "at_least": "at least ",
+    "more_than": "more than ",
+    "at_most": "at most ",
+    "less_than": "less than ",
+    "up_to": "up to ",
+    "range": "",
+}
+
+
+class PublishError(Exception):
+    """A chapter asked to publish something incomplete or untraceable."""
+
+
+@dataclass
+class Number:
+    """A published number: what the book prints and where it comes from."""
+
+    name: str
+    value: float | int | list
+    text: str
+    unit: str
+    bound: str
+    formula: str
+    inputs: list[str]
+    sources: list[str]
+    register: list[str]
+    chapter: str
+
+    def __repr__(self) -> str:
+        """The printed text: glue shows it in the PDF and in plain-text outputs."""
+        return self.text
+
+    def _repr_html_(self) -> str:
+        """In HTML the number carries its provenance, readable on hover and on focus."""
+        tip = f"{self.formula} | inputs: {', '.join(self.inputs)} | sources: {', '.join(self.sources)}"
+        return (f'<span class="bb-number" id="number-{html.escape(self.name)}" tabindex="0" '
+                f'data-number="{html.escape(self.name)}" title="{html.escape(tip)}">'
+                f"{html.escape(self.text)}</span>")
+
+
+@dataclass
+class _Chapter:
+    """What one chapter has published so far, kept in memory until :func:`finish`."""
+
+    name: str
+    figures_dir: Path
+    numbers: dict[str, Number] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    figures: dict[str, dict] = field(default_factory=dict)
+
+
+_current: _Chapter | None = None
+
+
+def start(chapter: str, figures_dir: str | Path | None = None) -> None:
+    """Begin publishing for ``chapter`` into ``figures_dir`` (default: ``figures/``)."""
+    global _current
+    _current = _Chapter(chapter, Path(figures_dir or paths.FIGURES).resolve())
+    data.READS.clear()
+    data.ROWS.clear()
+    style.apply()
+
+
+def number(name: str, value: float | int | tuple, fmt: str, unit: str, formula: str,
+           inputs: list[str], sources: list[str] = (), bound: str = "exact",
+           scale: float = 1, register: list[str] = ()) -> Number:
+    """Glue ``value`` under ``name`` and record it for the register.
+
+    ``fmt`` is a format string for the (scaled) value, unit words included, e.g.
+    ``"{:,.2f} km"`` or ``"{:.0f} million"`` with ``scale=1e6``. ``bound`` says how
+    the value is known (see :data:`BOUND_WORDS`); a ``"range"`` takes a pair.
+    ``inputs`` are ``"resource:row-id"`` strings of rows this chapter loaded; the
+    sources of those rows are added to ``sources``. ``register`` names the paper's
+    statements (``Q001``…) that the number restates or checks; those named on the
+    input rows are added.
+    """
+    chapter = _chapter()
+    if name in chapter.numbers:
+        raise PublishError(f"number '{name}' is published twice in chapter {chapter.name}.")
+    if bound not in BOUND_WORDS:
+        raise PublishError(f"number '{name}': bound '{bound}' is not one of {sorted(BOUND_WORDS)}.")
+    if not formula or not inputs:
+        raise PublishError(f"number '{name}': a formula and at least one input are required.")
+    if bound == "range":
+        low, high = (_plain(v) for v in value)
+        text = f"{fmt.format(low / scale)}–{fmt.format(high / scale)}"
+        value = [low, high]
+    else:
+        value = _plain(value)
+        text = BOUND_WORDS[bound] + fmt.format(value / scale)
+    rows = [_row(name, ref) for ref in inputs]
+    cited = sorted(set(sources) | {row["source"] for row in rows})
+    unknown = [key for key in cited if key not in bib.keys()]
+    if unknown:
+        raise PublishError(f"number '{name}': sources not in references.bib: {unknown}.")
+    statements = sorted(set(register) | {row["register"] for row in rows if row["register"]})
+    published = Number(name, value, text, unit, bound, formula, sorted(inputs), cited, statements,
+                       chapter.name)
+    chapter.numbers[name] = published
+    glue(name, published, display=False)
+    return published
+
+
+def figure(name: str, fig, caption: str, alt: str, table, inputs: list[str],
+           sources: list[str] = ()) -> None:
+    """Render ``fig`` to SVG and PDF, keep ``table`` as its data CSV, and glue it.
+
+    The glued value is a MyST ``figure`` directive pointing at the published files,
+    so the HTML shows the SVG, the PDF embeds the vector PDF, and both carry the
+    caption, the alt text and a link to the data.
+    """
+    import matplotlib.pyplot as plt
+
+    chapter = _chapter()
+    if not name.startswith("fig-"):
+        raise PublishError(f"figure '{name}': names start with 'fig-'.")
+    if not caption.strip() or not alt.strip():
+        raise PublishError(f"figure '{name}': a caption and an alt text are both required.")
+    cited = sorted(set(sources) | {_row(name, ref)["source"] for ref in inputs})
+    for ext, options in {"svg": {"metadata": {"Date": None}},
+                         "pdf": {"metadata": {"CreationDate": None, "ModDate": None}}}.items():
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=ext, **options)
+        chapter.files[f"{name}.{ext}"] = buffer.getvalue()
+    plt.close(fig)
+    chapter.files[f"{name}.csv"] = table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    chapter.figures[name] = {"caption": caption, "alt": alt, "inputs": sorted(inputs),
+                             "sources": cited, "chapter": chapter.name}
+    where = os.path.relpath(chapter.figures_dir, Path.cwd())
+    directive = (f"```{{figure}} {where}/{name}.*\n:name: {name}\n:alt: {alt}\n\n"
+                 f"{caption} Data: {{download}}`{name}.csv <{where}/{name}.csv>`.\n```\n")
+    from IPython.display import Markdown
+
+    glue(name, Markdown(directive), display=False)
+
+
+def finish() -> Path:
+    """Write this chapter's figures and its part of the register, then forget them."""
+    global _current
+    chapter = _chapter()
+    chapter.figures_dir.mkdir(parents=True, exist_ok=True)
+    for filename, content in sorted(chapter.files.items()):
+        _write_atomically(chapter.figures_dir / filename, content)
+    register = chapter.figures_dir / paths.NUMBERS.name
+    with open(register.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        book = json.loads(register.read_text(encoding="utf-8")) if register.exists() else {}
+        numbers = {k: v for k, v in book.get("numbers", {}).items() if v["chapter"] != chapter.name}
+        numbers.update({k: asdict(v) for k, v in chapter.numbers.items()})
+        figures = {k: v for k, v in book.get("figures", {}).items() if v["chapter"] != chapter.name}
+        figures.update(chapter.figures)
+        chapters = dict(book.get("chapters", {}))
+        chapters[chapter.name] = {"reads": dict(sorted(data.READS.items()))}
+        book = {"chapters": dict(sorted(chapters.items())), "figures": dict(sorted(figures.items())),
+                "numbers": dict(sorted(numbers.items()))}
+        text = json.dumps(book, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+        _write_atomically(register, text.encode("utf-8"))
+    _current = None
+    return register
+
+
+def _chapter() -> _Chapter:
+    if _current is None:
+        raise PublishError("call publish.start(chapter) before publishing.")
+    return _current
+
+
+def _row(name: str, ref: str) -> dict:
+    """Source and statement of input row ``resource:row-id``, which must have been loaded."""
+    resource, _, row = ref.partition(":")
+    try:
+        return data.ROWS[resource][row]
+    except KeyError:
+        raise PublishError(f"'{name}': input '{ref}' is not a row of a table this chapter "
+                           "loaded; use 'resource:row-id' after data.load(resource).") from None
+
+
+def _plain(value) -> float | int:
+    """numpy scalars would glue as 'np.float64(…)': publish plain Python numbers."""
+    plain = value.item() if hasattr(value, "item") else value
+    if not isinstance(plain, (int, float)) or isinstance(plain, bool):
+        raise PublishError(f"expected a number, got {value!r}.")
+    return plain
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """Replace ``path`` in one step, and only if its bytes change."""
+    if path.exists() and path.read_bytes() == content:
+        return
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(content)
+    os.replace(temporary, path)

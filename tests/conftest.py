@@ -1,0 +1,50 @@
+"""Shared fixtures: where the built book lives, and the published register.
+
+Tests about the built book expect `make book` to have run (`make test` runs it first).
+"""
+
+import json
+import re
+
+import pytest
+import yaml
+
+from borderbook import paths
+
+PDF = paths.BUILD / "pdf" / "taliban-at-the-border.pdf"
+HTML = paths.BUILD / "html"
+
+
+def toc_files() -> list[str]:
+    """Every document named in _toc.yml, as a path without extension."""
+    toc = yaml.safe_load((paths.ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+    stack = list(toc.get("chapters", [])) + list(toc.get("parts", []))
+    while stack:
+        entry = stack.pop(0)
+        if "file" in entry:
+            files.append(entry["file"])
+        stack[:0] = entry.get("chapters", []) + entry.get("sections", [])
+    return files
+
+
+def chapter_sources() -> list:
+    """The Markdown source of every chapter in the toc."""
+    return [paths.ROOT / f"{name}.md" for name in toc_files()]
+
+
+@pytest.fixture(scope="session")
+def register() -> dict:
+    """The published register of numbers and figures."""
+    return json.loads(paths.NUMBERS.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def pdf_text() -> str:
+    """The text of the built PDF, whitespace collapsed (hyphenation and line breaks vary)."""
+    from pypdf import PdfReader
+
+    if not PDF.exists():
+        pytest.fail(f"{PDF} is missing: run `make book` first")
+    text = "\n".join(page.extract_text() for page in PdfReader(PDF).pages)
+    return re.sub(r"\s+", " ", text)

@@ -1,0 +1,33 @@
+"""The bibliography parses, is complete enough, and every citation resolves."""
+
+import re
+
+import pytest
+from pybtex.database import parse_file
+
+from borderbook import paths
+
+from .conftest import chapter_sources
+
+ENTRIES = parse_file(paths.BIBLIOGRAPHY).entries
+CITE = re.compile(r"\{(?:foot)?cite(?::\w+)?\}`([^`]+)`")
+
+
+def test_the_bibliography_holds_every_source_of_the_paper():
+    # The paper's 62 footnotes cite about 55 distinct works; the edition adds its own sources.
+    assert len(ENTRIES) >= 50
+    assert "sadozai2021taliban" in ENTRIES
+
+
+@pytest.mark.parametrize("key", sorted(ENTRIES))
+def test_web_entries_say_when_they_were_read(key):
+    fields = ENTRIES[key].fields
+    if "url" in fields:
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", fields.get("urldate", "")), f"{key}: url without urldate"
+
+
+@pytest.mark.parametrize("chapter", chapter_sources(), ids=lambda p: p.name)
+def test_every_citation_names_an_entry(chapter):
+    cited = {key.strip() for group in CITE.findall(chapter.read_text(encoding="utf-8"))
+             for key in group.split(",")}
+    assert cited <= set(ENTRIES), f"unknown keys: {sorted(cited - set(ENTRIES))}"

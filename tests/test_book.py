@@ -1,0 +1,53 @@
+"""The built book: every toc page and nothing else, no warnings, no re-execution when unchanged."""
+
+import json
+import subprocess
+
+from borderbook import paths
+
+from .conftest import HTML, PDF, chapter_sources, toc_files
+
+
+def test_every_toc_entry_exists():
+    missing = [str(p) for p in chapter_sources() if not p.exists()]
+    assert missing == []
+
+
+def test_only_toc_pages_are_built():
+    built = {str(p.relative_to(HTML).with_suffix("")) for p in (HTML / "chapters").glob("*.html")}
+    assert built == set(toc_files())
+
+
+def test_both_outputs_exist_and_the_build_logged_no_warning():
+    assert (HTML / "index.html").exists() and PDF.exists()
+    for log in ("html", "pdf"):
+        text = (paths.BUILD / "logs" / f"{log}.log").read_text(encoding="utf-8")
+        assert "WARNING:" not in text and "build succeeded" in text
+
+
+def test_a_second_build_executes_no_notebook():
+    result = subprocess.run(["make", "-s", "book"], cwd=paths.ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Executing notebook" not in result.stdout + result.stderr
+    assert "_build/html/index.html" in result.stdout and str(PDF.relative_to(paths.ROOT)) in result.stdout
+
+
+def test_published_figures_are_the_committed_ones():
+    changed = subprocess.run(["git", "status", "--porcelain", "--", "figures"], cwd=paths.ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    assert changed == "", f"figures/ differs from the commit:\n{changed}"
+
+
+def test_every_figure_has_its_files_caption_and_alt_text(register):
+    assert register["figures"], "no figure published"
+    for name, figure in register["figures"].items():
+        assert figure["caption"].strip() and figure["alt"].strip()
+        for ext in ("svg", "pdf", "csv"):
+            assert (paths.FIGURES / f"{name}.{ext}").stat().st_size > 0
+
+
+def test_every_glued_number_appears_in_the_html(register):
+    for name, number in register["numbers"].items():
+        page = (HTML / "chapters" / f"{number['chapter']}.html").read_text(encoding="utf-8")
+        assert f'data-number="{name}"' in page, f"{name} is published but not shown in the HTML"
+        assert json.dumps(number["text"])[1:-1] in page or number["text"] in page

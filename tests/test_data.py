@@ -1,0 +1,112 @@
+"""The data package validates, every row names a known source, and bad input is refused clearly."""
+
+import json
+import shutil
+
+import frictionless
+import pytest
+
+from borderbook import bib, data, paths
+
+RESOURCES = [r["name"] for r in json.loads(paths.DATAPACKAGE.read_text())["resources"]]
+
+
+def test_the_data_package_validates():
+    report = frictionless.Package(str(paths.DATAPACKAGE)).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+@pytest.mark.parametrize("name", RESOURCES)
+def test_every_row_cites_a_key_of_the_bibliography(name):
+    table = data.load(name)
+    assert len(table) > 0
+    assert set(table["source"]) <= bib.keys()
+    assert table["locator"].str.strip().str.len().min() > 0
+
+
+def test_numbers_come_back_as_plain_floats():
+    lengths = data.load("border_lengths")
+    assert lengths["value"].dtype == "float64"
+    assert lengths.loc["mfa-total", "value"] == pytest.approx(1344.15)  # the Ministry's figure
+
+
+@pytest.fixture
+def package(tmp_path):
+    """A copy of the data package to break, one way per test."""
+    shutil.copytree(paths.DATA, tmp_path / "data")
+    return tmp_path / "data"
+
+
+def _break(package, resource, old, new):
+    path = package / "raw" / f"{resource}.csv"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _refusal(package, name="border_lengths") -> str:
+    with pytest.raises(data.DataError) as error:
+        data.load(name, package / "datapackage.json")
+    return str(error.value)
+
+
+def test_text_in_a_numeric_field_names_file_row_and_field(package):
+    _break(package, "border_lengths", "1344.15", "about 1344")
+    message = _refusal(package)
+    assert "data/raw/border_lengths.csv" in message or "border_lengths.csv" in message
+    assert "row 3" in message and "field 'value'" in message and "type-error" in message
+
+
+def test_a_ragged_row_is_refused(package):
+    _break(package, "border_lengths", "mfa-lake,", "mfa-lake,extra,")
+    assert "row 6" in _refusal(package)
+
+
+def test_a_duplicate_id_is_refused(package):
+    _break(package, "border_lengths", "newstj,", "afp,")
+    message = _refusal(package)
+    assert "field 'id'" in message and "unique" in message
+
+
+def test_a_value_outside_the_allowed_set_is_refused(package):
+    _break(package, "border_lengths", ",almost,", ",roughly,")
+    message = _refusal(package)
+    assert "field 'bound'" in message and "constraint" in message
+
+
+def test_a_missing_required_column_is_refused(package):
+    path = package / "raw" / "border_lengths.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(",".join(line.split(",")[1:]) for line in lines) + "\n")
+    assert "header" in _refusal(package) or "missing" in _refusal(package)
+
+
+def test_an_unknown_source_key_is_refused(package):
+    _break(package, "border_lengths", "mfatj2013border", "nosuchkey2099")
+    message = _refusal(package)
+    assert "'nosuchkey2099' is not a key of references.bib" in message and "row 3" in message
+
+
+def test_bytes_that_are_not_utf8_are_refused(package):
+    path = package / "raw" / "border_lengths.csv"
+    path.write_bytes(path.read_bytes().replace("Sadozaï".encode(), "Sadoza\xef".encode("latin-1")))
+    assert "not UTF-8" in _refusal(package)
+
+
+def test_an_empty_file_is_refused(package):
+    (package / "raw" / "border_lengths.csv").write_text("")
+    assert "empty" in _refusal(package)
+
+
+def test_a_missing_file_is_refused(package):
+    (package / "raw" / "border_lengths.csv").unlink()
+    assert "file missing" in _refusal(package)
+
+
+def test_an_invalid_descriptor_is_refused(package):
+    (package / "datapackage.json").write_text('{"resources": [')
+    assert "invalid JSON" in _refusal(package)
+
+
+def test_an_unknown_resource_is_refused(package):
+    assert "no resource named 'nothing'" in _refusal(package, "nothing")

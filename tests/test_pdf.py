@@ -1,0 +1,39 @@
+"""The PDF holds the title, the credit, every chapter, the glued numbers and its footnotes."""
+
+import re
+
+from borderbook import paths
+
+from .conftest import chapter_sources
+
+
+def test_title_and_author_credit(pdf_text):
+    assert "Taliban at the Border" in pdf_text
+    assert "Mélanie Sadozaï" in pdf_text
+    assert "CAP Paper No. 267" in pdf_text
+
+
+def test_every_chapter_title(pdf_text):
+    for chapter in chapter_sources():
+        title = re.search(r"^# (.+)$", chapter.read_text(encoding="utf-8"), re.MULTILINE).group(1)
+        assert title in pdf_text, title
+
+
+def test_the_glued_numbers_of_the_introduction(register, pdf_text):
+    numbers = [n for n in register["numbers"].values() if n["chapter"] == "01-introduction"]
+    assert numbers
+    for number in numbers:
+        assert number["text"] in pdf_text, number["name"]
+
+
+def test_footnote_citations_and_no_unresolved_reference(pdf_text):
+    assert "??" not in pdf_text
+    assert "Ministry of Foreign Affairs" in pdf_text
+    assert re.search(r"Accessed|accessed|urldate|\d{4}-\d{2}-\d{2}", pdf_text)
+
+
+def test_no_build_date_on_the_title_page(pdf_text):
+    first_page = pdf_text[:1500]
+    assert not re.search(r"(January|February|March|April|May|June|July|August|September|"
+                         r"October|November|December) \d{1,2}, 20\d\d", first_page)
+    assert str(paths.ROOT) not in pdf_text
