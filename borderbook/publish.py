@@ -108,13 +108,14 @@ def number(name: str, value: float | int | tuple, fmt: str, unit: str, formula: 
         raise PublishError(f"number '{name}': bound '{bound}' is not one of {sorted(BOUND_WORDS)}.")
     if not formula or not inputs:
         raise PublishError(f"number '{name}': a formula and at least one input are required.")
+    show = lambda v: fmt.format(v / scale if scale != 1 else v)  # noqa: E731  (ints stay ints)
     if bound == "range":
         low, high = (_plain(v) for v in value)
-        text = f"{fmt.format(low / scale)}–{fmt.format(high / scale)}"
+        text = f"{show(low)}–{show(high)}"
         value = [low, high]
     else:
         value = _plain(value)
-        text = BOUND_WORDS[bound] + fmt.format(value / scale)
+        text = BOUND_WORDS[bound] + show(value)
     rows = [_row(name, ref) for ref in inputs]
     cited = sorted(set(sources) | {row["source"] for row in rows})
     unknown = [key for key in cited if key not in bib.keys()]

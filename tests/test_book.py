@@ -22,7 +22,7 @@ def test_both_outputs_exist_and_the_build_logged_no_warning():
     assert (HTML / "index.html").exists() and PDF.exists()
     for log in ("html", "pdf"):
         text = (paths.BUILD / "logs" / f"{log}.log").read_text(encoding="utf-8")
-        assert "WARNING:" not in text and "build succeeded" in text
+        assert "WARNING:" not in text and "ERROR:" not in text and "build succeeded" in text
 
 
 def test_a_second_build_executes_no_notebook():
