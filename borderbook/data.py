@@ -73,6 +73,41 @@ def load(name: str, datapackage: Path | None = None) -> pd.DataFrame:
     return frame.set_index(key[0], drop=False)
 
 
+def geometry(name: str, datapackage: Path | None = None) -> dict:
+    """Return the features of GeoJSON resource ``name`` as ``{id: (properties, shapely geometry)}``.
+
+    Map geometry is not a table, so Frictionless cannot check its rows; this checks
+    that it is GeoJSON, that every feature has an ``id`` property, and that the
+    resource's ``source`` is a key of references.bib. Features become citable rows
+    (``name:id``) with that source, like table rows.
+    """
+    import shapely.geometry
+
+    datapackage = Path(datapackage or paths.DATAPACKAGE)
+    resource = _resource(datapackage, name)
+    where = Path(datapackage.parent, resource.path)
+    source = resource.custom.get("source")
+    if source not in bib.keys():
+        raise DataError(f"{_rel(datapackage)}: resource '{name}' needs a 'source' key of references.bib.")
+    try:
+        raw = where.read_bytes()
+        collection = json.loads(raw)
+    except FileNotFoundError:
+        raise DataError(f"{_rel(where)}: file missing (resource '{name}').") from None
+    except ValueError as error:
+        raise DataError(f"{_rel(where)}: not valid GeoJSON ({error}).") from None
+    features = collection.get("features", [collection] if collection.get("type") == "Feature" else [])
+    shapes = {}
+    for number, feature in enumerate(features, start=1):
+        feature_id = feature.get("properties", {}).get("id")
+        if not feature_id:
+            raise DataError(f"{_rel(where)}, feature {number}: no 'id' property.")
+        shapes[str(feature_id)] = (feature["properties"], shapely.geometry.shape(feature["geometry"]))
+    READS[name] = hashlib.sha256(raw).hexdigest()
+    ROWS[name] = {feature_id: {"source": source, "register": None} for feature_id in shapes}
+    return shapes
+
+
 def _resource(datapackage: Path, name: str) -> frictionless.Resource:
     """Open the package descriptor and return one resource, or say what is wrong."""
     try:

@@ -8,7 +8,9 @@ import pytest
 
 from borderbook import bib, data, paths
 
-RESOURCES = [r["name"] for r in json.loads(paths.DATAPACKAGE.read_text())["resources"]]
+DESCRIPTOR = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))["resources"]
+RESOURCES = [r["name"] for r in DESCRIPTOR if r["format"] == "csv"]
+GEOMETRY = [r["name"] for r in DESCRIPTOR if r["format"] == "geojson"]
 
 
 def test_the_data_package_validates():
@@ -22,6 +24,13 @@ def test_every_row_cites_a_key_of_the_bibliography(name):
     assert len(table) > 0
     assert set(table["source"]) <= bib.keys()
     assert table["locator"].str.strip().str.len().min() > 0
+
+
+@pytest.mark.parametrize("name", GEOMETRY)
+def test_every_geometry_cites_its_source_and_has_features(name):
+    features = data.geometry(name)
+    assert features and all(not shape.is_empty for _, shape in features.values())
+    assert {row["source"] for row in data.ROWS[name].values()} <= bib.keys()
 
 
 def test_numbers_come_back_as_plain_floats():

@@ -123,13 +123,14 @@ def main():
     for iso in sorted(k for k in objs if k and objs[k]["type"] in ("Polygon", "MultiPolygon")):
         geom = geometry(objs[iso], arcs)
         if geom.intersects(clip):
-            props = {"iso_n3": iso, "name": objs[iso]["properties"]["name"]}
+            props = {"id": iso, "iso_n3": iso, "name": objs[iso]["properties"]["name"]}
             feats.append(feature(shapely.clip_by_rect(geom, *BBOX), props))
     OUT.mkdir(parents=True, exist_ok=True)
     write("countries.geojson", {"type": "FeatureCollection", "features": feats})
     shared = sorted(arc_ids(objs[AFG]) & arc_ids(objs[TJK]))
     line = linemerge([LineString(arcs[i]) for i in shared])
-    border = feature(line, {"from": AFG, "to": TJK, "scale": "10m", "source": "worldatlas2020"})
+    border = feature(line, {"id": "af-tj", "from": AFG, "to": TJK, "scale": "10m",
+                            "source": "worldatlas2020"})
     write("border.geojson", border)
     write("LICENSE-world-atlas.txt", licence.rstrip("\n")
           + "\n\nNote: the Natural Earth data from which world-atlas is derived is in the public domain.")
@@ -139,9 +140,9 @@ def main():
 Border geometry for the book's map and geodesic-length computation.
 
 - `countries.geojson`: countries touching lon 60-80, lat 33-42 ({names}),
-  properties `iso_n3`, `name`, clipped to that box; coordinates rounded to 5 decimals.
+  properties `id` (= `iso_n3`), `iso_n3`, `name`, clipped to that box; coordinates rounded to 5 decimals.
 - `border.geojson`: the Afghanistan (004) - Tajikistan (762) shared border as one
-  LineString (the TopoJSON arcs shared by both countries, merged).
+  LineString with `id` `af-tj` (the TopoJSON arcs shared by both countries, merged).
 - `LICENSE-world-atlas.txt`: the world-atlas licence (ISC), verbatim, plus a note.
 
 Source: npm package `{PACKAGE}`, file `countries-10m.json` (Natural Earth 1:10m
