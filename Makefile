@@ -4,15 +4,10 @@
 PYTHON  ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-JB      := $(BIN)/jupyter-book
-JBFLAGS := -n -W --keep-going
 PDF     := _build/pdf/taliban-at-the-border.pdf
 APT_PACKAGES := $(shell cat apt.txt)
-LOGS    := _build/logs
-SHELL   := /bin/bash
-.SHELLFLAGS := -o pipefail -c
 
-.PHONY: book html pdf test system clean
+.PHONY: book html pdf test verify reproduce system clean
 
 book: html pdf
 	@echo "HTML: $(CURDIR)/_build/html/index.html"
@@ -25,29 +20,35 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-# Debian packages for the PDF (apt.txt, also read by Binder): installed when xelatex is
-# missing and we are root on Debian; otherwise say exactly what to install, and stop.
+# Debian packages for the PDF and the browser tests (apt.txt, also read by Binder): installed
+# when one is missing and we are root on Debian; otherwise say exactly what to install, and stop.
 system:
-	@if command -v xelatex >/dev/null && command -v pdftoppm >/dev/null; then exit 0; \
+	@if command -v xelatex >/dev/null && command -v pdftoppm >/dev/null && command -v chromium >/dev/null; then exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  export DEBIAN_FRONTEND=noninteractive; apt-get update -q && \
 	  apt-get install -y -q --no-install-recommends $(APT_PACKAGES); \
-	else echo "The PDF needs XeLaTeX and fonts. On Debian or Ubuntu, run:"; \
+	else echo "The PDF needs XeLaTeX and fonts, the tests Chromium. On Debian or Ubuntu, run:"; \
 	  echo "  sudo apt-get install --no-install-recommends $(APT_PACKAGES)"; exit 1; fi
 
-# Each build keeps its log, so tests can check that it logged no warning.
+# Each build runs in _build/work, keeps its log in _build/logs, and replaces the published
+# _build/html or PDF only when it succeeds with no warning (borderbook/build.py).
 html: $(VENV)/.installed
-	mkdir -p $(LOGS)
-	$(JB) build . $(JBFLAGS) 2>&1 | tee $(LOGS)/html.log
+	$(BIN)/python -m borderbook build html
 
 pdf: $(VENV)/.installed system
-	mkdir -p $(LOGS) $(dir $(PDF))
-	$(JB) build . --builder pdflatex $(JBFLAGS) 2>&1 | tee $(LOGS)/pdf.log
-	cp _build/latex/book.pdf $(PDF)
+	$(BIN)/python -m borderbook build pdf
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed system
 	@test -f $(PDF) -a -f _build/html/index.html || $(MAKE) book
 	$(BIN)/python -m pytest
+
+# A reviewer's check: re-run every chapter from data/ in fresh kernels, compare with figures/.
+verify: $(VENV)/.installed
+	$(BIN)/python -m borderbook verify
+
+# Re-run every chapter with parameters into _build/reproduce/, e.g. PARAMS="fx_date=2021-08-25".
+reproduce: $(VENV)/.installed
+	$(BIN)/python -m borderbook reproduce $(PARAMS)
 
 clean:
 	rm -rf _build

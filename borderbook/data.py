@@ -18,8 +18,9 @@ import pandas as pd
 
 from borderbook import bib, paths
 
-#: resource name -> sha256 of its file, for every table loaded in this process
-READS: dict[str, str] = {}
+#: resource name -> {"path": file relative to the root, "sha256": checksum}, for every
+#: resource loaded in this process: the inputs a chapter depends on
+READS: dict[str, dict[str, str]] = {}
 #: resource name -> {row id: {"source": bib key, "register": paper statement id or None}},
 #: so that a published number can cite its rows and the paper's statements they bear on
 ROWS: dict[str, dict[str, dict]] = {}
@@ -63,12 +64,12 @@ def load(name: str, datapackage: Path | None = None) -> pd.DataFrame:
             frame[field.name] = frame[field.name].map(_plain_float).astype("float64")
         elif field.type == "date":
             frame[field.name] = pd.to_datetime(frame[field.name])
-    READS[name] = hashlib.sha256(raw).hexdigest()
+    _record(name, where, raw)
     key = resource.schema.primary_key
     if len(key) != 1:
         raise DataError(f"{_rel(datapackage)}: resource '{name}' needs a one-column primary key.")
     registers = frame["register"] if "register" in frame else [None] * len(frame)
-    ROWS[name] = {str(row_id): {"source": source, "register": register}
+    ROWS[name] = {str(row_id): {"source": source, "register": None if pd.isna(register) else register}
                   for row_id, source, register in zip(frame[key[0]], frame["source"], registers)}
     return frame.set_index(key[0], drop=False)
 
@@ -103,9 +104,14 @@ def geometry(name: str, datapackage: Path | None = None) -> dict:
         if not feature_id:
             raise DataError(f"{_rel(where)}, feature {number}: no 'id' property.")
         shapes[str(feature_id)] = (feature["properties"], shapely.geometry.shape(feature["geometry"]))
-    READS[name] = hashlib.sha256(raw).hexdigest()
+    _record(name, where, raw)
     ROWS[name] = {feature_id: {"source": source, "register": None} for feature_id in shapes}
     return shapes
+
+
+def _record(name: str, where: Path, raw: bytes) -> None:
+    """Remember that this process read resource ``name`` with these bytes."""
+    READS[name] = {"path": _rel(where), "sha256": hashlib.sha256(raw).hexdigest()}
 
 
 def _resource(datapackage: Path, name: str) -> frictionless.Resource:

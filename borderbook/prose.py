@@ -18,6 +18,7 @@ ALLOWED = [
     r"CAP Paper No\.\s*267",       # the series number of the paper this book edits
     r"CC BY 4\.0|Attribution 4\.0",  # the licence's version
     r"\bCASA-1000\b",              # the name of a power project
+    r"\bCOVID-19\b",               # the name of a disease
     r"\b(?:UN|SCO|CSTO)?\s*\d+(?:st|nd|rd|th) (?:session|anniversary)",  # ordinals that name events
     r"\bArticle \d+\b",            # an article of a treaty
     r"\bISO \d+(?:-\d)?\b",        # a standard's name
@@ -45,9 +46,32 @@ def _blank(match: re.Match) -> str:
 
 def typed_quantities(path: Path) -> list[tuple[int, str]]:
     """Return ``(line number, line)`` for every prose line of ``path`` left holding a digit."""
-    text = Path(path).read_text(encoding="utf-8")
+    return typed_quantities_in(Path(path).read_text(encoding="utf-8"))
+
+
+def typed_quantities_in(source: str) -> list[tuple[int, str]]:
+    """The same, for the text of a chapter."""
+    text = source
     for pattern, _ in _PATTERNS:
         text = pattern.sub(_blank, text)
-    original = Path(path).read_text(encoding="utf-8").splitlines()
+    original = source.splitlines()
     return [(number, original[number - 1].strip())
             for number, line in enumerate(text.splitlines(), start=1) if re.search(r"\d", line)]
+
+
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+_FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:", re.MULTILINE)
+_GLUE = re.compile(r"\{glue(?::\w+)?\}`(?:[^`]*::)?([\w-]+)(?::[^`]*)?`|^```\{glue(?::\w+)?\}\s+([\w-]+)",
+                   re.MULTILINE)
+
+
+def undefined_footnotes(source: str) -> list[tuple[int, str]]:
+    """Markdown footnote references ``[^x]`` that have no ``[^x]:`` definition."""
+    defined = set(_FOOTNOTE_DEF.findall(source))
+    return [(source.count("\n", 0, match.start()) + 1, match.group(1))
+            for match in _FOOTNOTE_REF.finditer(source) if match.group(1) not in defined]
+
+
+def glue_keys(source: str) -> set[str]:
+    """The glue keys a page pastes, by role or by directive."""
+    return {inline or block for inline, block in _GLUE.findall(source)}

@@ -9,10 +9,12 @@ and row ids) and sources, so that a reader and a reviewer can trace it back.
 """
 
 import fcntl
+import hashlib
 import html
 import io
 import json
 import os
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -58,11 +60,16 @@ class Number:
         return self.text
 
     def _repr_html_(self) -> str:
-        """In HTML the number carries its provenance, readable on hover and on focus."""
-        tip = f"{self.formula} | inputs: {', '.join(self.inputs)} | sources: {', '.join(self.sources)}"
-        return (f'<span class="bb-number" id="number-{html.escape(self.name)}" tabindex="0" '
-                f'data-number="{html.escape(self.name)}" title="{html.escape(tip)}">'
-                f"{html.escape(self.text)}</span>")
+        """In HTML the number links to its row in the register and shows its provenance
+        on hover and on keyboard focus (a CSS tooltip: nothing is fetched)."""
+        return (f'<a class="bb-number" href="numbers.html#number-{html.escape(self.name)}" '
+                f'data-number="{html.escape(self.name)}" '
+                f'data-provenance="{html.escape(self.provenance())}">{html.escape(self.text)}</a>')
+
+    def provenance(self) -> str:
+        """Formula, inputs and sources in one line, as the reader sees them."""
+        return (f"{self.formula} · from {', '.join(self.inputs)} · "
+                f"sources: {', '.join(self.sources)}")
 
 
 @dataclass
@@ -177,14 +184,45 @@ def finish() -> Path:
         numbers.update({k: asdict(v) for k, v in chapter.numbers.items()})
         figures = {k: v for k, v in book.get("figures", {}).items() if v["chapter"] != chapter.name}
         figures.update(chapter.figures)
+        for dropped in set(book.get("figures", {})) - set(figures):
+            for ext in ("svg", "pdf", "csv"):
+                (chapter.figures_dir / f"{dropped}.{ext}").unlink(missing_ok=True)
         chapters = dict(book.get("chapters", {}))
-        chapters[chapter.name] = {"reads": dict(sorted(data.READS.items()))}
+        chapters[chapter.name] = {"reads": dict(sorted(data.READS.items())), "code": _code()}
         book = {"chapters": dict(sorted(chapters.items())), "figures": dict(sorted(figures.items())),
                 "numbers": dict(sorted(numbers.items()))}
         text = json.dumps(book, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
         _write_atomically(register, text.encode("utf-8"))
+        _write_atomically(register.with_suffix(".csv"), _register_csv(book["numbers"]))
     _current = None
     return register
+
+
+def _register_csv(numbers: dict) -> bytes:
+    """The register as a flat CSV, for readers who want it in a spreadsheet."""
+    import csv
+
+    buffer = io.StringIO()
+    columns = ["name", "chapter", "text", "value", "unit", "bound", "formula", "inputs", "sources", "register"]
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for number in numbers.values():
+        row = {column: number[column] for column in columns}
+        for column in ("inputs", "sources", "register"):
+            row[column] = " ".join(row[column])
+        row["value"] = json.dumps(row["value"])
+        writer.writerow(row)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _code() -> dict[str, str]:
+    """Checksums of the borderbook modules this chapter imported: they shape its outputs too."""
+    modules = {}
+    for name, module in sorted(sys.modules.items()):
+        if name.split(".")[0] == "borderbook" and getattr(module, "__file__", None):
+            source = Path(module.__file__)
+            modules[str(source.relative_to(paths.ROOT))] = hashlib.sha256(source.read_bytes()).hexdigest()
+    return modules
 
 
 def _chapter() -> _Chapter:

@@ -47,4 +47,4 @@ def pdf_text() -> str:
     if not PDF.exists():
         pytest.fail(f"{PDF} is missing: run `make book` first")
     text = "\n".join(page.extract_text() for page in PdfReader(PDF).pages)
-    return re.sub(r"\s+", " ", text)
+    return re.sub(r"\s+", " ", text).replace("’", "'").replace("“", '"').replace("”", '"')

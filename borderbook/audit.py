@@ -1,0 +1,71 @@
+"""Verdicts on the paper's own figures, computed from data rows, never typed.
+
+Two kinds of check. An *agreement* check sets a row stating what the paper says
+beside a row stating what a source says: the verdict follows from the rows' own
+fields (what they measure, the period, the bound, the value). An *arithmetic* check
+recomputes something the paper implies (a sum of parts, an interval between dates,
+an implied exchange rate) and compares it with the paper's figure within a tolerance.
+"""
+
+from dataclasses import dataclass
+
+#: every verdict, in the order a reader should worry about them, with what it means
+VERDICTS = {
+    "holds": "the source (or the arithmetic) gives the paper's figure",
+    "rounded": "the paper rounds the source's figure",
+    "bound differs": "same figure, but the source states it as a bound the paper drops or changes",
+    "period differs": "the source's figure is for another period",
+    "category differs": "the source's figure measures something else",
+    "does not hold": "the source or the arithmetic gives another figure",
+    "not verifiable": "no available source states the figure: the paper is the only source",
+}
+
+
+@dataclass
+class Check:
+    """One audited figure: what was compared, the verdict, and the evidence."""
+
+    name: str
+    claim: str
+    register: str
+    verdict: str
+    detail: str
+    inputs: list[str]
+
+
+def agreement(paper, source, rounding: float = 0.05) -> tuple[str, str]:
+    """Verdict for a paper row against a source row (pandas Series with quantity fields).
+
+    ``rounding`` is the relative difference still read as the paper rounding the source.
+    """
+    if source is None:
+        return "not verifiable", "no available source states this figure"
+    if paper["measure"] != source["measure"] or paper["unit"] != source["unit"]:
+        return "category differs", f"the source measures {source['measure']} ({source['unit']})"
+    if paper["period"] != source["period"]:
+        return "period differs", f"the source's period is {source['period']}, the paper's {paper['period']}"
+    gap = abs(paper["value"] - source["value"]) / abs(source["value"])
+    if gap > rounding:
+        return "does not hold", f"the paper gives {paper['value']:g}, the source {source['value']:g}"
+    if paper["bound"] != source["bound"]:
+        return "bound differs", f"the source says {source['bound'].replace('_', ' ')}, the paper {paper['bound'].replace('_', ' ')}"
+    if gap:
+        return "rounded", f"{source['value']:g} rounded to {paper['value']:g}"
+    return "holds", f"both give {paper['value']:g} ({paper['bound'].replace('_', ' ')})"
+
+
+def arithmetic(stated: float, computed: float, bound: str = "exact", tolerance: float = 0.0) -> str:
+    """Verdict for a figure the paper states against the same figure recomputed.
+
+    ``bound`` is how the paper states it: ``at_least`` / ``more_than`` hold if the computed
+    value is at or above it, ``almost`` / ``at_most`` / ``less_than`` if at or below it and
+    within ``tolerance``; otherwise the relative difference must be within ``tolerance``.
+    """
+    gap = abs(computed - stated) / abs(stated)
+    if bound in ("at_least", "more_than"):
+        return "holds" if computed >= stated else "does not hold"
+    if bound in ("almost", "at_most", "less_than", "up_to"):
+        return "holds" if computed <= stated and gap <= tolerance else "does not hold"
+    if gap == 0:
+        return "holds"
+    return "rounded" if gap <= tolerance else "does not hold"

@@ -1,0 +1,84 @@
+"""Build the book (HTML or PDF) so that a failed build never replaces what was published.
+
+Jupyter Book writes into a work folder (``_build/work``); only when the build
+succeeds with no warning are its outputs copied over ``_build/html`` or
+``_build/pdf``. A failed build prints a short diagnosis — which chapter, what
+went wrong, what to do — and leaves the previous outputs as they were.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from borderbook import paths
+
+WORK = paths.BUILD / "work"
+LOGS = paths.BUILD / "logs"
+HTML = paths.BUILD / "html"
+PDF = paths.BUILD / "pdf" / "taliban-at-the-border.pdf"
+FLAGS = ["-n", "-W", "--keep-going"]
+
+
+class BuildError(Exception):
+    """The build failed; the message says why and what to do."""
+
+
+def build(kind: str) -> Path:
+    """Build ``kind`` ("html" or "pdf"), publish it atomically, and return its path."""
+    if kind == "pdf" and not shutil.which("xelatex"):
+        packages = (paths.ROOT / "apt.txt").read_text().split()
+        raise BuildError("xelatex not found: the PDF needs TeX and fonts. On Debian or Ubuntu run\n"
+                         f"  sudo apt-get install --no-install-recommends {' '.join(packages)}\n"
+                         "(or run `make book` as root, which installs them).")
+    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(paths.ROOT),
+               "--path-output", str(WORK), *FLAGS]
+    if kind == "pdf":
+        command[3:3] = ["--builder", "pdflatex"]
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = LOGS / f"{kind}.log"
+    with log.open("w", encoding="utf-8") as sink:
+        process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+        for line in process.stdout:
+            sys.stdout.write(line)
+            sink.write(line)
+        process.wait()
+    text = log.read_text(encoding="utf-8")
+    if process.returncode or re.search(r"(WARNING|ERROR): ", text):
+        raise BuildError(diagnose(text) + f"\nThe previous {kind.upper()} is unchanged. Full log: {log}")
+    built = WORK / "_build" / kind.replace("pdf", "latex")
+    if kind == "html":
+        _replace_folder(built, HTML)
+        return HTML / "index.html"
+    PDF.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(built / "book.pdf", PDF.with_suffix(".tmp"))
+    PDF.with_suffix(".tmp").replace(PDF)
+    return PDF
+
+
+def diagnose(log: str) -> str:
+    """The few lines of a build log that say what failed, where."""
+    clean = re.sub(r"\x1b\[[0-9;]*m", "", log)
+    problems = re.findall(r"^.*(?:WARNING|ERROR): .*$", clean, re.MULTILINE)
+    failed = re.search(r"An error occurred while executing the following cell:.*?\n(\w*Error\w*: .*?)\n",
+                       clean, re.DOTALL)
+    lines = ["The book did not build:"]
+    lines += [f"  {problem.strip()}" for problem in dict.fromkeys(problems)][:12]
+    if failed:
+        lines.append(f"  the chapter raised: {failed.group(1).strip()}")
+        lines.append("  Fix the chapter or its data (the error names the file, row and field), then rebuild.")
+    return "\n".join(lines)
+
+
+def _replace_folder(source: Path, target: Path) -> None:
+    """Swap ``target`` for a copy of ``source`` in one rename (the old copy is removed after)."""
+    staging, old = target.with_name(target.name + ".new"), target.with_name(target.name + ".old")
+    for leftover in (staging, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+    shutil.copytree(source, staging)
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,175 @@
+"""The book's Sphinx extension: data-aware execution, fail-closed checks, the numbers register.
+
+- Before reading, chapters whose data or helper code changed since they published
+  (see :mod:`borderbook.freshness`) lose their execution-cache record and are re-read,
+  so MyST-NB executes them again; pages built from the register are re-read with them.
+- While reading, each chapter declares the data files it read as Sphinx dependencies,
+  so every builder (HTML, LaTeX) rebuilds it when they change.
+- Fail-closed checks, each a warning (an error under ``-W``) that names file and line:
+  a quantity typed into prose, a Markdown footnote without definition, a figure without
+  caption or alt text, a data row whose source is not in references.bib, a published
+  number that no page uses.
+- Assets in ``_static`` (provenance tooltips, citation previews) are added by Jupyter Book.
+- The ``numbers-register`` directive renders every published number from
+  ``figures/numbers.json``.
+"""
+
+import csv
+import json
+from pathlib import Path
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from borderbook import bib, freshness, paths, prose
+
+logger = logging.getLogger(__name__)
+CHAPTERS = "chapters/"
+
+
+def setup(app):
+    app.connect("builder-inited", _forget_stale_executions)
+    app.connect("env-get-outdated", _outdated)
+    app.connect("env-purge-doc", _purge)
+    app.connect("source-read", _check_source)
+    app.connect("doctree-read", _after_read)
+    app.connect("env-check-consistency", _check_unused_numbers)
+    app.connect("html-page-context", _repair_bibliography_roles)
+    app.add_directive("numbers-register", NumbersRegister)
+    # The theme logs a console error on a first visit, when no colour mode is stored yet.
+    app.add_js_file(None, body='document.documentElement.dataset.mode ||= "auto";', priority=900)
+    return {"version": "1", "parallel_read_safe": False, "env_version": 1}
+
+
+def _forget_stale_executions(app):
+    """Drop the cache record of every stale chapter so that it is executed again."""
+    _check_data_sources()
+    app.borderbook_stale = freshness.stale_chapters()
+    if not app.borderbook_stale:
+        return
+    from jupyter_cache import get_cache
+
+    cache = get_cache(Path(app.srcdir, app.config.nb_execution_cache_path))
+    for record in cache.list_cache_records():
+        if Path(record.uri).stem in app.borderbook_stale:
+            cache.remove_cache(record.pk)
+    for chapter, changed in sorted(app.borderbook_stale.items()):
+        logger.info(f"[borderbook] {chapter}: inputs changed ({', '.join(changed)}); executing again")
+
+
+def _outdated(app, env, added, changed, removed):
+    """Stale chapters, and the pages that render the register, must be read again."""
+    stale = getattr(app, "borderbook_stale", {})
+    if not stale:
+        return []
+    register = str(paths.NUMBERS)
+    pages = [doc for doc, deps in env.dependencies.items() if register in {str(d) for d in deps}]
+    return sorted({f"{CHAPTERS}{chapter}" for chapter in stale if f"{CHAPTERS}{chapter}" in env.found_docs}
+                  | set(pages))
+
+
+def _purge(app, env, docname):
+    getattr(env, "borderbook_glue", {}).pop(docname, None)
+
+
+def _check_source(app, docname, source):
+    """Refuse typed quantities and undefined footnotes; remember which glue keys a page uses."""
+    if not docname.startswith(CHAPTERS):
+        return
+    text = source[0]
+    for line, content in prose.typed_quantities_in(text):
+        logger.warning(f"quantity typed into prose (glue it from data): {content!r}",
+                       location=(docname, line), type="borderbook", subtype="typed-quantity")
+    for line, label in prose.undefined_footnotes(text):
+        logger.warning(f"footnote [^{label}] has no definition", location=(docname, line),
+                       type="borderbook", subtype="footnote")
+    if not hasattr(app.env, "borderbook_glue"):
+        app.env.borderbook_glue = {}
+    app.env.borderbook_glue[docname] = prose.glue_keys(text)
+
+
+def _after_read(app, doctree):
+    """Declare a chapter's data as dependencies; check its figures' captions and alt text."""
+    env = app.env
+    chapter = Path(env.docname).name
+    record = freshness.register().get("chapters", {}).get(chapter)
+    if record:
+        for name in freshness.inputs(record):
+            env.note_dependency(str(paths.ROOT / name))
+    for figure in doctree.findall(nodes.figure):
+        images = list(figure.findall(nodes.image))
+        if not list(figure.findall(nodes.caption)) or not all(i.get("alt", "").strip() for i in images):
+            logger.warning("figure without caption or alt text", location=figure,
+                           type="borderbook", subtype="figure")
+
+
+def _check_unused_numbers(app, env):
+    """Every published number must be pasted by some page of the book."""
+    used = set().union(*getattr(env, "borderbook_glue", {}).values())
+    book = freshness.register()
+    published = {**book.get("numbers", {}), **book.get("figures", {})}
+    for name, item in sorted(published.items()):
+        if name not in used and f"{CHAPTERS}{item['chapter']}" in env.found_docs:
+            logger.warning(f"published number or figure '{name}' (chapter {item['chapter']}) is used "
+                           "by no page: paste it or stop publishing it",
+                           location=f"{CHAPTERS}{item['chapter']}", type="borderbook", subtype="unused")
+
+
+def _repair_bibliography_roles(app, pagename, templatename, context, doctree):
+    """docutils wraps bibliography entries (role doc-biblioentry) in a role="list", which
+    screen readers and axe reject: a list must hold list items. Drop the wrapper's role."""
+    if "body" in context:
+        context["body"] = context["body"].replace('<div role="list" class="citation-list">',
+                                                  '<div class="citation-list">')
+
+
+def _check_data_sources():
+    """Every row of every table must cite a key of references.bib (checked even when cached)."""
+    package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    known = bib.keys()
+    for resource in package["resources"]:
+        if resource.get("format") != "csv":
+            continue
+        path = paths.DATA / resource["path"]
+        if not path.exists():
+            continue
+        with path.open(encoding="utf-8", newline="") as rows:
+            for number, row in enumerate(csv.DictReader(rows), start=2):
+                if row.get("source") not in known:
+                    logger.warning(f"source {row.get('source')!r} is not a key of references.bib",
+                                   location=(str(path.relative_to(paths.ROOT)), number),
+                                   type="borderbook", subtype="source")
+
+
+class NumbersRegister(SphinxDirective):
+    """Render the register of published numbers, grouped by chapter, with an anchor per number."""
+
+    def run(self):
+        self.env.note_dependency(str(paths.NUMBERS))
+        numbers = freshness.register().get("numbers", {})
+        lines = []
+        for chapter in sorted({n["chapter"] for n in numbers.values()}):
+            title = self.env.titles.get(f"{CHAPTERS}{chapter}")
+            lines += [f"### {title.astext() if title else chapter}", "", "```{list-table}", ":header-rows: 1",
+                      ":widths: 22 18 30 30", ":class: bb-register", "",
+                      "* - Number", "  - As printed", "  - Formula and inputs", "  - Sources"]
+            for name, number in sorted(numbers.items()):
+                if number["chapter"] != chapter:
+                    continue
+                cites = ", ".join(f"{{cite:t}}`{key}`" for key in number["sources"])
+                statements = f" (paper: {', '.join(number['register'])})" if number["register"] else ""
+                lines += [f'* - <span id="number-{name}"></span>`{name}`',
+                          f"  - {_escape(number['text'])}",
+                          f"  - {_escape(number['formula'])}; from `{'`, `'.join(number['inputs'])}`",
+                          f"  - {cites}{statements}"]
+            lines += ["```", ""]
+        container = nodes.container(classes=["bb-numbers-register"])
+        self.state.nested_parse(StringList(lines, source=str(paths.NUMBERS)), self.content_offset, container)
+        return [container]
+
+
+def _escape(text: str) -> str:
+    """Markdown-safe text for a generated table cell."""
+    return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")

@@ -1,0 +1,119 @@
+"""A reviewer's check: regenerate everything from ``data/`` and compare with what is published.
+
+The chapters run again in fresh kernels into a scratch folder (see
+:mod:`borderbook.reproduce`); then every published number (value and printed text),
+every figure file (bytes; where they differ, the difference of the data CSV and the
+share of pixels that changed) and the checksums of the data recorded at publication
+are compared. The report is printed, and written to ``_build/verify/``.
+"""
+
+import difflib
+import hashlib
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+from borderbook import freshness, paths, reproduce
+
+REPORT_DIR = paths.BUILD / "verify"
+
+
+def run(published: Path = paths.FIGURES) -> dict:
+    """Regenerate into a scratch folder, compare, write the report; return it."""
+    with tempfile.TemporaryDirectory(prefix="borderbook-verify-") as scratch:
+        timings = reproduce.run({}, Path(scratch))
+        fresh = Path(scratch) / "figures"
+        report = {
+            "chapters": timings,
+            "numbers": compare_numbers(published / "numbers.json", fresh / "numbers.json"),
+            "figures": compare_files(published, fresh),
+            "data": compare_data(freshness.register(published / "numbers.json")),
+        }
+    report["identical"] = not any(report[part]["differences"] for part in ("numbers", "figures", "data"))
+    REPORT_DIR.mkdir(parents=True, exist_ok=True)
+    (REPORT_DIR / "report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    (REPORT_DIR / "report.md").write_text(render(report))
+    return report
+
+
+def compare_numbers(published: Path, fresh: Path) -> dict:
+    """Every number: same value and same printed text in both registers."""
+    old = freshness.register(published).get("numbers", {})
+    new = freshness.register(fresh).get("numbers", {})
+    differences = []
+    for name in sorted(set(old) | set(new)):
+        if name not in new:
+            differences.append({"item": name, "what": "published but not regenerated"})
+        elif name not in old:
+            differences.append({"item": name, "what": "regenerated but not published"})
+        else:
+            for field in ("value", "text"):
+                if old[name][field] != new[name][field]:
+                    differences.append({"item": name, "what": f"{field}: published {old[name][field]!r}, "
+                                                               f"regenerated {new[name][field]!r}"})
+    return {"count": len(old), "differences": differences}
+
+
+def compare_files(published: Path, fresh: Path) -> dict:
+    """Every figure file (SVG, PDF, CSV) byte for byte; explain the differences found."""
+    names = {p.name for folder in (published, fresh) for p in folder.glob("fig-*.*")}
+    differences = []
+    for name in sorted(names):
+        old, new = published / name, fresh / name
+        if not new.exists() or not old.exists():
+            differences.append({"item": name, "what": "missing " + ("regenerated" if old.exists() else "published")})
+        elif old.read_bytes() != new.read_bytes():
+            differences.append({"item": name, "what": _explain(old, new)})
+    return {"count": len(names), "differences": differences}
+
+
+def compare_data(book: dict) -> dict:
+    """The data files as they are now, against their checksums recorded at publication."""
+    recorded = {}
+    for record in book.get("chapters", {}).values():
+        recorded.update({read["path"]: read["sha256"] for read in record.get("reads", {}).values()})
+    differences = [{"item": path, "what": "changed since publication"}
+                   for path, checksum in sorted(recorded.items())
+                   if hashlib.sha256((paths.ROOT / path).read_bytes()).hexdigest() != checksum]
+    return {"count": len(recorded), "differences": differences}
+
+
+def _explain(old: Path, new: Path) -> str:
+    """What differs in two versions of a figure file."""
+    if old.suffix == ".csv":
+        diff = difflib.unified_diff(old.read_text().splitlines(), new.read_text().splitlines(),
+                                    "published", "regenerated", n=0, lineterm="")
+        return "data differs:\n" + "\n".join(list(diff)[2:12])
+    if old.suffix == ".pdf":
+        return f"bytes differ; {_pixel_share(old, new):.2%} of pixels differ"
+    return "bytes differ"
+
+
+def _pixel_share(old: Path, new: Path) -> float:
+    """Share of pixels that differ between the first pages of two PDFs rendered alike."""
+    from PIL import Image, ImageChops
+
+    images = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for label, pdf in (("old", old), ("new", new)):
+            subprocess.run(["pdftoppm", "-png", "-r", "50", "-singlefile", str(pdf), f"{scratch}/{label}"],
+                           check=True)
+            images.append(Image.open(f"{scratch}/{label}.png").convert("RGB"))
+    if images[0].size != images[1].size:
+        return 1.0
+    box = ImageChops.difference(*images).convert("L").point(lambda v: 255 if v else 0)
+    return sum(box.histogram()[255:]) / (box.size[0] * box.size[1])
+
+
+def render(report: dict) -> str:
+    """The report as a readable table, then the differences."""
+    lines = ["| what | compared | differing |", "| --- | ---: | ---: |"]
+    for part in ("numbers", "figures", "data"):
+        lines.append(f"| {part} | {report[part]['count']} | {len(report[part]['differences'])} |")
+    lines.append("")
+    lines.append("Everything is identical." if report["identical"] else "Differences:")
+    for part in ("numbers", "figures", "data"):
+        for difference in report[part]["differences"]:
+            lines.append(f"- {part}: {difference['item']}: {difference['what']}")
+    return "\n".join(lines) + "\n"

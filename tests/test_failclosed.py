@@ -1,0 +1,124 @@
+"""Fail-closed builds: each kind of bad input stops the build with a message naming file and
+place, and leaves the published figures and the previous HTML as they were; data changes
+re-execute exactly the chapters that read them."""
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from borderbook import paths
+
+TOC = """format: jb-book
+root: chapters/index
+chapters:
+  - file: chapters/01-introduction
+  - file: chapters/numbers
+  - file: chapters/bibliography
+"""
+
+
+def _digest(folder):
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.endswith(".lock")}
+
+
+class Book:
+    """A scratch copy of the project, with its own borderbook, data, figures and _build."""
+
+    def __init__(self, root, toc=TOC):
+        shutil.copytree(paths.ROOT, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
+            ".venv", "_build", ".git", "__pycache__", ".pytest_cache"))
+        if toc:
+            (root / "_toc.yml").write_text(toc)
+        self.root = root
+
+    def build(self, kind="html"):
+        environment = {**os.environ, "PYTHONPATH": str(self.root)}
+        result = subprocess.run([sys.executable, "-m", "borderbook", "build", kind], cwd=self.root,
+                                env=environment, capture_output=True, text=True, timeout=900)
+        return result.returncode, result.stdout + result.stderr
+
+    def edit(self, relative, old, new):
+        path = self.root / relative
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {relative}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    @property
+    def executed(self):
+        log = (self.root / "_build" / "logs" / "html.log").read_text(encoding="utf-8")
+        return set(re.findall(r"chapters/([\w-]+)\.md: Executing notebook", log))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A copy built once successfully, so that failures can be seen to keep its outputs."""
+    book = Book(tmp_path_factory.mktemp("book"))
+    code, output = book.build()
+    assert code == 0, output[-3000:]
+    return book
+
+
+def _copy_of(built, root):
+    """A fresh copy of the built book (outputs and cache included), to break one way."""
+    shutil.copytree(built.root, root, dirs_exist_ok=True)
+    book = Book.__new__(Book)
+    book.root = root
+    return book
+
+
+CHAPTER = "chapters/01-introduction.md"
+
+
+@pytest.mark.parametrize("change, message", [
+    ((CHAPTER, "## The plan of the book", "The border is 1,344 km long.\n\n## The plan of the book"),
+     r"01-introduction\.md:\d+: WARNING: quantity typed into prose"),
+    ((CHAPTER, "## The plan of the book", "{glue}`no-such-number`\n\n## The plan of the book"),
+     r"01-introduction\.md:\d+: WARNING: No key 'no-such-number'"),
+    ((CHAPTER, "## The plan of the book", "A claim.[^missing]\n\n## The plan of the book"),
+     r"01-introduction\.md:\d+: WARNING: footnote \[\^missing\] has no definition"),
+    ((CHAPTER, "a spread of\n{glue}`length-spread`", "a wide spread"),
+     r"WARNING: published number or figure 'length-spread' \(chapter 01-introduction\) is used by no page"),
+    (("data/raw/border_lengths.csv", "mfatj2013border", "nosuchkey2099"),
+     r"border_lengths\.csv, row 3, field 'source': 'nosuchkey2099' is not a key of references\.bib"),
+    (("data/raw/border_lengths.csv", "1344.15", "about 1344"),
+     r"border_lengths\.csv: .*\n.*row 3, field 'value': type-error"),
+    ((CHAPTER, "publish.finish()", "raise ValueError('boom')\npublish.finish()"),
+     r"the chapter raised: ValueError: boom"),
+])
+def test_bad_input_stops_the_build_and_keeps_what_was_published(tmp_path, built, change, message):
+    book = _copy_of(built, tmp_path)
+    figures, html = _digest(tmp_path / "figures"), _digest(tmp_path / "_build" / "html")
+    book.edit(*change)
+    code, output = book.build()
+    assert code != 0
+    assert re.search(message, re.sub(r"\x1b\[[0-9;]*m", "", output)), output[-3000:]
+    assert "The previous HTML is unchanged" in output
+    assert _digest(tmp_path / "figures") == figures
+    assert _digest(tmp_path / "_build" / "html") == html
+
+
+def test_tex_missing_gives_the_packages_to_install(built):
+    environment = {**os.environ, "PYTHONPATH": str(built.root), "PATH": os.path.dirname(sys.executable)}
+    result = subprocess.run([sys.executable, "-m", "borderbook", "build", "pdf"], cwd=built.root,
+                            env=environment, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "xelatex not found" in result.stderr and "texlive-xetex" in result.stderr
+
+
+def test_a_data_change_re_executes_exactly_its_readers(tmp_path, built):
+    book = _copy_of(built, tmp_path)
+    code, output = book.build()
+    assert code == 0 and book.executed == set(), "an unchanged book executed a notebook"
+    book.edit("data/raw/border_lengths.csv", ",1300,,approx,", ",1310,,approx,")
+    code, output = book.build()
+    assert code == 0, output[-3000:]
+    assert book.executed == {"01-introduction"}
+    page = (tmp_path / "_build" / "html" / "chapters" / "01-introduction.html").read_text()
+    register = (tmp_path / "_build" / "html" / "chapters" / "numbers.html").read_text()
+    assert "about 1,310 km" in page and "about 1,310 km" in register

@@ -1,0 +1,69 @@
+"""A reviewer's `make verify` and a re-executor's `make reproduce`: they pass, and they catch changes."""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from borderbook import paths
+
+
+def _run(root, *arguments):
+    """Run the command line of the project at ``root`` (its own borderbook, data and figures)."""
+    environment = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run([sys.executable, "-m", "borderbook", *arguments], cwd=root, env=environment,
+                          capture_output=True, text=True, timeout=900)
+
+
+def _tree_digest(folder):
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.endswith((".lock", ".tmp"))}
+
+
+@pytest.fixture(scope="module")
+def copy(tmp_path_factory):
+    """A scratch copy of the project, to tamper with."""
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(paths.ROOT, root, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", ".pytest_cache"))
+    return root
+
+
+def test_verify_finds_everything_identical():
+    result = _run(paths.ROOT, "verify")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads((paths.BUILD / "verify" / "report.json").read_text())
+    assert report["identical"] and report["numbers"]["count"] > 0 and report["figures"]["count"] > 0
+
+
+def test_verify_names_a_changed_figure_number_and_data_cell(copy):
+    register = json.loads((copy / "figures" / "numbers.json").read_text())
+    figure = sorted((copy / "figures").glob("fig-*.svg"))[0]
+    figure.write_bytes(figure.read_bytes().replace(b"<svg", b"<svg ", 1))          # one byte more
+    register["numbers"]["length-afp"]["text"] = "about 1,301 km"                   # one number
+    (copy / "figures" / "numbers.json").write_text(json.dumps(register, indent=1, ensure_ascii=False))
+    lengths = copy / "data" / "raw" / "border_lengths.csv"                          # one data cell
+    lengths.write_text(lengths.read_text(encoding="utf-8").replace(",19,,exact,", ",20,,exact,"),
+                       encoding="utf-8")
+    result = _run(copy, "verify")
+    assert result.returncode == 1
+    for name in (figure.name, "length-afp", "length-mfa-lake", "data/raw/border_lengths.csv"):
+        assert name in result.stdout, f"{name} not named in:\n{result.stdout}"
+
+
+def test_reproduce_refuses_an_unknown_parameter():
+    result = _run(paths.ROOT, "reproduce", "no_such_parameter=1")
+    assert result.returncode == 2 and "no chapter declares no_such_parameter" in result.stderr
+
+
+def test_reproduce_writes_only_its_output_folder(tmp_path):
+    before = _tree_digest(paths.FIGURES), _tree_digest(paths.DATA)
+    result = _run(paths.ROOT, "reproduce", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (_tree_digest(paths.FIGURES), _tree_digest(paths.DATA)) == before
+    assert json.loads((tmp_path / "out" / "figures" / "numbers.json").read_text())["numbers"]
+    assert list((tmp_path / "out").glob("*.ipynb"))
