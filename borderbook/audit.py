@@ -42,16 +42,34 @@ def agreement(paper, source, rounding: float = 0.05) -> tuple[str, str]:
         return "not verifiable", "no available source states this figure"
     if paper["measure"] != source["measure"] or paper["unit"] != source["unit"]:
         return "category differs", f"the source measures {source['measure']} ({source['unit']})"
-    if paper["period"] != source["period"]:
-        return "period differs", f"the source's period is {source['period']}, the paper's {paper['period']}"
     gap = abs(paper["value"] - source["value"]) / abs(source["value"])
     if gap > rounding:
         return "does not hold", f"the paper gives {paper['value']:g}, the source {source['value']:g}"
-    if paper["bound"] != source["bound"]:
-        return "bound differs", f"the source says {source['bound'].replace('_', ' ')}, the paper {paper['bound'].replace('_', ' ')}"
+    if _FAMILY[paper["bound"]] != _FAMILY[source["bound"]]:
+        return "bound differs", f"the source says {_words(source['bound'])}, the paper {_words(paper['bound'])}"
+    if not _same_period(paper["period"], source["period"]):
+        return "period differs", f"the source's period is {source['period']}, the paper's {paper['period']}"
     if gap:
         return "rounded", f"{source['value']:g} rounded to {paper['value']:g}"
-    return "holds", f"both give {paper['value']:g} ({paper['bound'].replace('_', ' ')})"
+    return "holds", f"both give {paper['value']:g} ({_words(paper['bound'])})"
+
+
+#: bounds that say the same kind of thing: a point, a floor, a ceiling, a range
+_FAMILY = {"exact": "point", "approx": "point", "at_least": "floor", "more_than": "floor",
+           "at_most": "ceiling", "less_than": "ceiling", "up_to": "ceiling", "almost": "ceiling",
+           "range": "range"}
+
+
+def _words(bound: str) -> str:
+    return bound.replace("_", " ")
+
+
+def _same_period(first, second) -> bool:
+    """Periods agree when either is unstated, one refines the other, or they share a month."""
+    if not isinstance(first, str) or not isinstance(second, str) or not first or not second:
+        return True
+    return first.startswith(second) or second.startswith(first) or (
+        first[:7] == second[:7] and first[:4].isdigit() and len(first) >= 7 and first[4] == "-")
 
 
 def arithmetic(stated: float, computed: float, bound: str = "exact", tolerance: float = 0.0) -> str:

@@ -9,6 +9,7 @@
   a quantity typed into prose, a Markdown footnote without definition, a figure without
   caption or alt text, a data row whose source is not in references.bib, a published
   number that no page uses.
+- The citation style ``borderbook`` (:mod:`borderbook.citations`).
 - Assets in ``_static`` (provenance tooltips, citation previews) are added by Jupyter Book.
 - The ``numbers-register`` directive renders every published number from
   ``figures/numbers.json``.
@@ -30,6 +31,11 @@ CHAPTERS = "chapters/"
 
 
 def setup(app):
+    from pybtex.plugin import register_plugin
+
+    from borderbook.citations import Style
+
+    register_plugin("pybtex.style.formatting", "borderbook", Style)
     app.connect("builder-inited", _forget_stale_executions)
     app.connect("env-get-outdated", _outdated)
     app.connect("env-purge-doc", _purge)
