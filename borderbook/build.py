@@ -6,6 +6,7 @@ succeeds with no warning are its outputs copied over ``_build/html`` or
 went wrong, what to do — and leaves the previous outputs as they were.
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -39,7 +40,7 @@ def build(kind: str) -> Path:
     LOGS.mkdir(parents=True, exist_ok=True)
     log = LOGS / f"{kind}.log"
     with log.open("w", encoding="utf-8") as sink:
-        process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE,
+        process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE, env=_environment(),
                                    stderr=subprocess.STDOUT, text=True)
         for line in process.stdout:
             sys.stdout.write(line)
@@ -56,6 +57,16 @@ def build(kind: str) -> Path:
     shutil.copyfile(built / "book.pdf", PDF.with_suffix(".tmp"))
     PDF.with_suffix(".tmp").replace(PDF)
     return PDF
+
+
+def _environment() -> dict:
+    """Pin the PDF's dates to the last commit, so that a build carries no build date."""
+    environment = dict(os.environ)
+    commit = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=paths.ROOT, capture_output=True,
+                            text=True)
+    if commit.returncode == 0 and commit.stdout.strip():
+        environment.update(SOURCE_DATE_EPOCH=commit.stdout.strip(), FORCE_SOURCE_DATE="1")
+    return environment
 
 
 def diagnose(log: str) -> str:

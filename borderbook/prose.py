@@ -19,6 +19,7 @@ ALLOWED = [
     r"CC BY 4\.0|Attribution 4\.0",  # the licence's version
     r"\bCASA-1000\b",              # the name of a power project
     r"\bCOVID-19\b",               # the name of a disease
+    r"\bSHA-256\b",                # the name of a checksum
     r"\b(?:UN|SCO|CSTO)?\s*\d+(?:st|nd|rd|th) (?:session|anniversary)",  # ordinals that name events
     r"\bArticle \d+\b",            # an article of a treaty
     r"\bISO \d+(?:-\d)?\b",        # a standard's name

@@ -163,7 +163,8 @@ def figure(name: str, fig, caption: str, alt: str, table, inputs: list[str],
                              "sources": cited, "chapter": chapter.name}
     where = os.path.relpath(chapter.figures_dir, Path.cwd())
     directive = (f"```{{figure}} {where}/{name}.*\n:name: {name}\n:alt: {alt}\n\n"
-                 f"{caption} Data: {{download}}`{name}.csv <{where}/{name}.csv>`.\n```\n")
+                 f"{caption} Download: {{download}}`data (CSV) <{where}/{name}.csv>`, "
+                 f"{{download}}`SVG <{where}/{name}.svg>`, {{download}}`PDF <{where}/{name}.pdf>`.\n```\n")
     from IPython.display import Markdown
 
     glue(name, Markdown(directive), display=False)

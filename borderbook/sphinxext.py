@@ -17,11 +17,13 @@
 
 import csv
 import json
+import re
 from pathlib import Path
 
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util import logging
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
 from borderbook import bib, freshness, paths, prose
@@ -43,6 +45,7 @@ def setup(app):
     app.connect("doctree-read", _after_read)
     app.connect("env-check-consistency", _check_unused_numbers)
     app.connect("html-page-context", _repair_bibliography_roles)
+    app.add_post_transform(PersianInLatex)
     app.add_directive("numbers-register", NumbersRegister)
     # The theme logs a console error on a first visit, when no colour mode is stored yet.
     app.add_js_file(None, body='document.documentElement.dataset.mode ||= "auto";', priority=900)
@@ -147,6 +150,28 @@ def _check_data_sources():
                     logger.warning(f"source {row.get('source')!r} is not a key of references.bib",
                                    location=(str(path.relative_to(paths.ROOT)), number),
                                    type="borderbook", subtype="source")
+
+
+class PersianInLatex(SphinxPostTransform):
+    """XeTeX has no font fallback and no automatic bidi: set each run of Arabic script
+    (Dari, Persian) in the Persian font, right to left."""
+
+    builders = ("latex",)
+    default_priority = 400
+    RUN = re.compile(r"[\u0600-\u06FF\uFB50-\uFDFF\uFE70-\uFEFF][\u0600-\u06FF\uFB50-\uFDFF\uFE70-\uFEFF\u200c ]*"
+                     r"[\u0600-\u06FF\uFB50-\uFDFF\uFE70-\uFEFF]|[\u0600-\u06FF\uFB50-\uFDFF\uFE70-\uFEFF]")
+
+    def run(self, **kwargs):
+        for text in list(self.document.findall(nodes.Text)):
+            if not self.RUN.search(text) or isinstance(text.parent, (nodes.raw, nodes.literal_block)):
+                continue
+            pieces, last = [], 0
+            for match in self.RUN.finditer(text):
+                pieces.append(nodes.Text(text[last:match.start()]))
+                pieces.append(nodes.raw("", f"{{\\persianfont\\beginR {match.group(0)}\\endR}}", format="latex"))
+                last = match.end()
+            pieces.append(nodes.Text(text[last:]))
+            text.parent.replace(text, pieces)
 
 
 class NumbersRegister(SphinxDirective):

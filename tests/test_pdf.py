@@ -37,3 +37,15 @@ def test_no_build_date_on_the_title_page(pdf_text):
     assert not re.search(r"(January|February|March|April|May|June|July|August|September|"
                          r"October|November|December) \d{1,2}, 20\d\d", first_page)
     assert str(paths.ROOT) not in pdf_text
+
+
+def test_metadata_and_bookmarks():
+    from pypdf import PdfReader
+
+    from .conftest import PDF
+
+    reader = PdfReader(PDF)
+    assert "Taliban at the Border" in reader.metadata.title
+    assert reader.metadata.author == "Mélanie Sadozaï"
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert "Introduction" in titles and "Conclusion" in titles
