@@ -1,10 +1,12 @@
 """Which chapters' published outputs no longer match their inputs.
 
 Jupyter Book's execution cache hashes a notebook's code only: edit a CSV and the
-book would keep printing the old numbers. Each chapter therefore records, when it
-publishes, the checksum of every data file it read and of every borderbook module it
-imported (``figures/numbers.json``, key ``chapters``). A chapter whose inputs no
-longer match is stale and must be executed again.
+book would keep printing the old numbers. And a cache hit restores a notebook's old
+outputs without running it, so it never rewrites what the chapter published. Each
+chapter therefore records, when it publishes, the checksum of its own code cells, of
+every data file it read and of every borderbook module it imported
+(``figures/numbers.json``, key ``chapters``). A chapter whose inputs no longer match
+is stale and must be executed again.
 """
 
 import hashlib
@@ -17,6 +19,14 @@ from borderbook import paths
 def register(path: Path = paths.NUMBERS) -> dict:
     """The published register, or an empty one before the first build."""
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def code_checksum(notebook: Path) -> str:
+    """Checksum of a MyST notebook's code cells: what its outputs depend on besides data."""
+    import jupytext
+
+    cells = [cell.source for cell in jupytext.read(notebook).cells if cell.cell_type == "code"]
+    return hashlib.sha256("\n\x00".join(cells).encode("utf-8")).hexdigest()
 
 
 def inputs(record: dict) -> dict[str, str]:
@@ -33,6 +43,10 @@ def stale_chapters(book: dict | None = None) -> dict[str, list[str]]:
     for chapter, record in book.get("chapters", {}).items():
         changed = [name for name, checksum in sorted(inputs(record).items())
                    if _checksum(paths.ROOT / name) != checksum]
+        notebook = record.get("notebook")
+        if notebook and (not (paths.ROOT / notebook["path"]).exists()
+                         or code_checksum(paths.ROOT / notebook["path"]) != notebook["code"]):
+            changed.append(f"{notebook['path']} (code cells)")
         if changed:
             stale[chapter] = changed
     return stale

@@ -189,7 +189,8 @@ def finish() -> Path:
             for ext in ("svg", "pdf", "csv"):
                 (chapter.figures_dir / f"{dropped}.{ext}").unlink(missing_ok=True)
         chapters = dict(book.get("chapters", {}))
-        chapters[chapter.name] = {"reads": dict(sorted(data.READS.items())), "code": _code()}
+        chapters[chapter.name] = {"reads": dict(sorted(data.READS.items())), "code": _code(),
+                                  "notebook": _notebook(chapter.name)}
         book = {"chapters": dict(sorted(chapters.items())), "figures": dict(sorted(figures.items())),
                 "numbers": dict(sorted(numbers.items()))}
         text = json.dumps(book, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
@@ -214,6 +215,16 @@ def _register_csv(numbers: dict) -> bytes:
         row["value"] = json.dumps(row["value"])
         writer.writerow(row)
     return buffer.getvalue().encode("utf-8")
+
+
+def _notebook(chapter: str) -> dict | None:
+    """Where the chapter's notebook is, and the checksum of its code cells when it published."""
+    from borderbook.freshness import code_checksum
+
+    notebook = paths.CHAPTERS / f"{chapter}.md"
+    if not notebook.exists():
+        return None
+    return {"path": str(notebook.relative_to(paths.ROOT)), "code": code_checksum(notebook)}
 
 
 def _code() -> dict[str, str]:

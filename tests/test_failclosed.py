@@ -18,6 +18,7 @@ root: chapters/index
 chapters:
   - file: chapters/01-introduction
   - file: chapters/numbers
+  - file: chapters/glossary
   - file: chapters/bibliography
 """
 
@@ -122,3 +123,15 @@ def test_a_data_change_re_executes_exactly_its_readers(tmp_path, built):
     page = (tmp_path / "_build" / "html" / "chapters" / "01-introduction.html").read_text()
     register = (tmp_path / "_build" / "html" / "chapters" / "numbers.html").read_text()
     assert "about 1,310 km" in page and "about 1,310 km" in register
+
+
+def test_reverting_a_code_edit_republishes_what_the_code_computes(tmp_path, built):
+    # A cache hit restores old outputs without running the chapter; the register must follow.
+    book = _copy_of(built, tmp_path)
+    register = tmp_path / "figures" / "numbers.json"
+    book.edit(CHAPTER, '"river + land + lake"', '"land + lake + river"')
+    assert book.build()[0] == 0 and book.executed == {"01-introduction"}
+    assert '"land + lake + river"' in register.read_text()
+    book.edit(CHAPTER, '"land + lake + river"', '"river + land + lake"')
+    assert book.build()[0] == 0 and book.executed == {"01-introduction"}
+    assert '"river + land + lake"' in register.read_text()
