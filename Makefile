@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 PDF     := _build/pdf/taliban-at-the-border.pdf
 APT_PACKAGES := $(shell cat apt.txt)
 
-.PHONY: book html pdf test verify reproduce system clean
+.PHONY: book html pdf test verify reproduce bench system clean
 
 book: html pdf
 	@echo "HTML: $(CURDIR)/_build/html/index.html"
@@ -49,6 +49,10 @@ verify: $(VENV)/.installed
 # Re-run every chapter with parameters into _build/reproduce/, e.g. PARAMS="fx_date=2021-08-25".
 reproduce: $(VENV)/.installed
 	$(BIN)/python -m borderbook reproduce $(PARAMS)
+
+# Build times against stock Jupyter Book, on scratch copies; writes _build/bench.json.
+bench: $(VENV)/.installed system
+	$(BIN)/python -m borderbook.bench
 
 clean:
 	rm -rf _build

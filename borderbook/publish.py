@@ -20,7 +20,7 @@ from pathlib import Path
 
 from myst_nb import glue
 
-from borderbook import bib, data, paths, style
+from borderbook import bib, data, freshness, paths, style
 
 #: how each kind of bound reads before the number; bounds stay bounds in print
 BOUND_WORDS = {
@@ -219,12 +219,10 @@ def _register_csv(numbers: dict) -> bytes:
 
 def _notebook(chapter: str) -> dict | None:
     """Where the chapter's notebook is, and the checksum of its code cells when it published."""
-    from borderbook.freshness import code_checksum
-
     notebook = paths.CHAPTERS / f"{chapter}.md"
     if not notebook.exists():
         return None
-    return {"path": str(notebook.relative_to(paths.ROOT)), "code": code_checksum(notebook)}
+    return {"path": str(notebook.relative_to(paths.ROOT)), "code": freshness.code_checksum(notebook)}
 
 
 def _code() -> dict[str, str]:

@@ -48,4 +48,4 @@ def test_metadata_and_bookmarks():
     assert "Taliban at the Border" in reader.metadata.title
     assert reader.metadata.author == "Mélanie Sadozaï"
     titles = [item.title for item in reader.outline if not isinstance(item, list)]
-    assert "Introduction" in titles and "Conclusion" in titles
+    assert any(t.endswith("Introduction") for t in titles) and any(t.endswith("Conclusion") for t in titles)

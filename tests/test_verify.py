@@ -60,10 +60,18 @@ def test_reproduce_refuses_an_unknown_parameter():
     assert result.returncode == 2 and "no chapter declares no_such_parameter" in result.stderr
 
 
-def test_reproduce_writes_only_its_output_folder(tmp_path):
+def test_reproduce_with_a_parameter_changes_its_outputs_and_nothing_published(tmp_path):
     before = _tree_digest(paths.FIGURES), _tree_digest(paths.DATA)
-    result = _run(paths.ROOT, "reproduce", "--out", str(tmp_path / "out"))
+    result = _run(paths.ROOT, "reproduce", "fx_date=2021-10-08", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr[-2000:]
     assert (_tree_digest(paths.FIGURES), _tree_digest(paths.DATA)) == before
-    assert json.loads((tmp_path / "out" / "figures" / "numbers.json").read_text())["numbers"]
-    assert list((tmp_path / "out").glob("*.ipynb"))
+    assert "03-closed-border" in result.stdout and "fx_date" in result.stdout
+    published = json.loads((paths.FIGURES / "numbers.json").read_text())["numbers"]
+    again = json.loads((tmp_path / "out" / "figures" / "numbers.json").read_text())["numbers"]
+    changed = {name for name in published if published[name]["value"] != again[name]["value"]}
+    # The official rate of 8 October 2021 converts the prices differently; nothing else moves.
+    assert {"border-fx-rate", "border-oil-market-usd", "border-oil-shop-usd"} <= changed
+    assert all(published[name]["chapter"] == "03-closed-border" for name in changed)
+    assert (tmp_path / "out" / "figures" / "fig-prices.svg").read_bytes() != \
+        (paths.FIGURES / "fig-prices.svg").read_bytes()
+    assert len(list((tmp_path / "out").glob("*.ipynb"))) >= 7
