@@ -71,7 +71,9 @@ def load(name: str, datapackage: Path | None = None) -> pd.DataFrame:
     registers = frame["register"] if "register" in frame else [None] * len(frame)
     ROWS[name] = {str(row_id): {"source": source, "register": None if pd.isna(register) else register}
                   for row_id, source, register in zip(frame[key[0]], frame["source"], registers)}
-    return frame.set_index(key[0], drop=False)
+    frame = frame.set_index(key[0], drop=False)
+    frame.attrs["resource"] = name
+    return frame
 
 
 def geometry(name: str, datapackage: Path | None = None) -> dict:

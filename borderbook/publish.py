@@ -20,7 +20,7 @@ from pathlib import Path
 
 from myst_nb import glue
 
-from borderbook import bib, data, freshness, paths, style
+from borderbook import bib, data, dates, freshness, paths, style
 
 #: how each kind of bound reads before the number; bounds stay bounds in print
 BOUND_WORDS = {
@@ -134,6 +134,24 @@ def number(name: str, value: float | int | tuple, fmt: str, unit: str, formula: 
     chapter.numbers[name] = published
     glue(name, published, display=False)
     return published
+
+
+def stated(name: str, table, row_id: str, fmt: str, **options) -> Number:
+    """Publish one row of a quantity table as its source states it: value, unit and bound."""
+    row = table.loc[row_id]
+    claimant = f" by {row['claimant']}" if "claimant" in row else ""
+    options = {"bound": row["bound"], **options}
+    return number(name, row["value"], fmt, row["unit"], f"as stated{claimant}",
+                  [f"{table.attrs['resource']}:{row_id}"], **options)
+
+
+def days(name: str, events, first: str, last: str, formula: str | None = None,
+         register: list[str] = (), bound: str = "exact") -> Number:
+    """Publish the number of days from event ``first`` to event ``last`` of ``events``."""
+    count = dates.days_between(events, first, last)
+    return number(name, count, "{:d} day" if count == 1 else "{:,d} days", "days",
+                  formula or f"date({last}) − date({first})", [f"events:{first}", f"events:{last}"],
+                  bound=bound, register=list(register))
 
 
 def figure(name: str, fig, caption: str, alt: str, table, inputs: list[str],

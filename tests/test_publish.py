@@ -86,3 +86,17 @@ def test_finish_replaces_only_its_own_chapter(chapter):
     publish.finish()
     numbers = json.loads((chapter / "numbers.json").read_text())["numbers"]
     assert set(numbers) == {"other"}
+
+
+def test_a_row_published_as_stated_keeps_its_bound_and_cites_its_row(chapter):
+    lengths = data.load("border_lengths")
+    number = publish.stated("stated", lengths, "rahmon-unga", "{:,.0f} km")
+    assert number.text == "almost 1,400 km" and number.inputs == ["border_lengths:rahmon-unga"]
+    assert number.formula == "as stated by Emomali Rahmon"
+
+
+def test_an_interval_is_computed_from_the_events(chapter):
+    events = data.load("events")
+    number = publish.days("held", events, "east-badakhshan-taken", "kabul-taken")
+    assert number.value == 41 and number.text == "41 days"  # 5 July to 15 August 2021
+    assert number.inputs == ["events:east-badakhshan-taken", "events:kabul-taken"]
