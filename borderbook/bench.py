@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from borderbook import paths
+from borderbook.build import diagnose
 
 RUNS = 3
 PROSE = ("The next chapter measures the border", "The following chapter measures the border")
@@ -37,6 +38,7 @@ class Copy:
         if mode != "ours":
             config = (root / "_config.yml").read_text()
             config = config.replace("  extra_extensions:\n    - borderbook.sphinxext\n", "")
+            config = config.replace("bibtex_default_style: borderbook", "bibtex_default_style: plain")
             if mode == "forced":
                 config = config.replace("execute_notebooks: cache", "execute_notebooks: force")
             (root / "_config.yml").write_text(config)
@@ -49,7 +51,8 @@ class Copy:
         result = subprocess.run(command, cwd=self.root, env=environment, capture_output=True, text=True)
         seconds = time.perf_counter() - started
         if result.returncode:
-            raise RuntimeError(f"{' '.join(command)} failed in {self.root}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+            raise RuntimeError(f"{' '.join(command)} failed in {self.root}:\n"
+                               + diagnose(result.stdout + result.stderr))
         return seconds, result.stdout + result.stderr
 
     def build(self) -> dict:

@@ -83,6 +83,12 @@ def test_a_value_outside_the_allowed_set_is_refused(package):
     assert "field 'bound'" in message and "constraint" in message
 
 
+def test_a_number_out_of_range_is_refused(package):
+    _break(package, "fx_rates", ",11.3000,", ",1130.00,")   # somoni per dollar, at most 100
+    message = _refusal(package, "fx_rates")
+    assert "row 2, field 'rate'" in message and 'constraint "maximum"' in message
+
+
 def test_a_missing_required_column_is_refused(package):
     path = package / "raw" / "border_lengths.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
