@@ -1,7 +1,8 @@
 """``make bench``: how long the book takes to build, against stock Jupyter Book.
 
 On scratch copies of the project, each scenario runs at least three times and the
-median is kept: a cold build (HTML and PDF), a no-op rebuild, a prose-only edit, a
+median is kept: a cold build (HTML and PDF), a rewrite (outputs removed, execution
+cache kept: the cost of writing alone), a no-op rebuild, a prose-only edit, a
 code edit in one chapter, a one-cell CSV edit (and which chapters re-executed), and
 ``make verify``. The same scenarios run under stock Jupyter Book behaviour: the plain
 execution cache (without this book's extension) and forced execution. The table of
@@ -70,6 +71,11 @@ class Copy:
                     re.findall(r"chapters/([\w-]+)\.md: Executed notebook in ([\d.]+) seconds", log)}
         return {"seconds": total, "executed": executed}
 
+    def forget_outputs(self) -> None:
+        """Remove the built book but keep the execution cache: what is left is writing."""
+        for folder in ("_build/work", "_build/html", "_build/pdf", "_build/latex", "_build/.doctrees"):
+            shutil.rmtree(self.root / folder, ignore_errors=True)
+
     def edit(self, relative: str, old: str, new: str) -> None:
         path = self.root / relative
         path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
@@ -90,10 +96,13 @@ class Copy:
 
 def measure(mode: str, scratch: Path) -> dict:
     """Every scenario for one mode, ``RUNS`` times each; medians and the raw runs."""
-    results: dict[str, list] = {name: [] for name in ("cold", "noop", "prose", "code", "csv", "verify")}
+    results: dict[str, list] = {name: [] for name in
+                                ("cold", "rewrite", "noop", "prose", "code", "csv", "verify")}
     for run in range(RUNS):
         copy = Copy(scratch / f"{mode}-{run}", mode)
         results["cold"].append(copy.build())
+        copy.forget_outputs()
+        results["rewrite"].append(copy.build())
         results["noop"].append(copy.build())
         copy.toggle_prose()
         results["prose"].append(copy.build())
@@ -115,12 +124,12 @@ def measure(mode: str, scratch: Path) -> dict:
 def ratios(ours: dict, stock: dict, cores: int) -> dict:
     """The targets of the issue, as ratios (lower is better)."""
     readers = ours["csv"]["execution_seconds"]
-    cold_exec = ours["cold"]["execution_seconds"]
-    floor = cold_exec / cores + (ours["cold"]["median"] - cold_exec)
+    floor = ours["cold"]["execution_seconds"] / cores + ours["rewrite"]["median"]
     return {
         "noop / stock noop": ours["noop"]["median"] / stock["noop"]["median"],
         "csv edit / (its readers' execution + noop)": ours["csv"]["median"] / (readers + ours["noop"]["median"]),
-        "cold / floor (execution over the cores + writing)": ours["cold"]["median"] / floor,
+        "cold / floor (execution spread over the cores + writing with a warm cache)":
+            ours["cold"]["median"] / floor,
     }
 
 
@@ -140,7 +149,7 @@ def table(report: dict) -> str:
     """The report as a Markdown table, as pasted into the README."""
     lines = ["| scenario (median of %d, s) | this book | stock cache | forced execution |" % RUNS,
              "| --- | ---: | ---: | ---: |"]
-    for name in ("cold", "noop", "prose", "code", "csv", "verify"):
+    for name in ("cold", "rewrite", "noop", "prose", "code", "csv", "verify"):
         cells = [f"{report[m][name]['median']:.1f}" if name in report[m] else "–" for m in ("ours", "stock", "forced")]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.append("")

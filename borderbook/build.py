@@ -1,5 +1,6 @@
 """Build the book (HTML or PDF) so that a failed build never replaces what was published.
 
+Before the HTML, the chapters that need executing run in parallel (:mod:`borderbook.execute`).
 Jupyter Book writes into a work folder (``_build/work``); only when the build
 succeeds with no warning are its outputs copied over ``_build/html`` or
 ``_build/pdf``. A failed build prints a short diagnosis — which chapter, what
@@ -13,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from borderbook import paths
+from borderbook import execute, paths
 
 WORK = paths.BUILD / "work"
 LOGS = paths.BUILD / "logs"
@@ -40,11 +41,16 @@ def build(kind: str) -> Path:
     LOGS.mkdir(parents=True, exist_ok=True)
     log = LOGS / f"{kind}.log"
     with log.open("w", encoding="utf-8") as sink:
+        def tee(line: str) -> None:
+            sys.stdout.write(line)
+            sink.write(line)
+
+        if kind == "html":
+            execute.run(tee)
         process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE, env=_environment(),
                                    stderr=subprocess.STDOUT, text=True)
         for line in process.stdout:
-            sys.stdout.write(line)
-            sink.write(line)
+            tee(line)
         process.wait()
     text = log.read_text(encoding="utf-8")
     if process.returncode or re.search(r"(WARNING|ERROR): ", text):

@@ -61,3 +61,16 @@ def _checksum(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:
         return None
+
+
+def forget_stale(cache_path: Path) -> dict[str, list[str]]:
+    """Drop the execution-cache record of every stale chapter, so that it runs again."""
+    stale = stale_chapters()
+    if stale:
+        from jupyter_cache import get_cache
+
+        cache = get_cache(cache_path)
+        for record in cache.list_cache_records():
+            if Path(record.uri).stem in stale:
+                cache.remove_cache(record.pk)
+    return stale

@@ -60,15 +60,7 @@ def setup(app):
 def _forget_stale_executions(app):
     """Drop the cache record of every stale chapter so that it is executed again."""
     _check_data_sources()
-    app.borderbook_stale = freshness.stale_chapters()
-    if not app.borderbook_stale:
-        return
-    from jupyter_cache import get_cache
-
-    cache = get_cache(Path(app.srcdir, app.config.nb_execution_cache_path))
-    for record in cache.list_cache_records():
-        if Path(record.uri).stem in app.borderbook_stale:
-            cache.remove_cache(record.pk)
+    app.borderbook_stale = freshness.forget_stale(Path(app.srcdir, app.config.nb_execution_cache_path))
     for chapter, changed in sorted(app.borderbook_stale.items()):
         logger.info(f"[borderbook] {chapter}: inputs changed ({', '.join(changed)}); executing again")
 

@@ -53,7 +53,7 @@ class Book:
     @property
     def executed(self):
         log = (self.root / "_build" / "logs" / "html.log").read_text(encoding="utf-8")
-        return set(re.findall(r"chapters/([\w-]+)\.md: Executing notebook", log))
+        return set(re.findall(r"chapters/([\w-]+)\.md: Execut(?:ing|ed) notebook", log))
 
 
 @pytest.fixture(scope="module")

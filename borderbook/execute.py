@@ -1,0 +1,93 @@
+"""Execute the chapters that need it, in parallel, into Jupyter Book's execution cache.
+
+MyST-NB executes notebooks one after the other while Sphinx reads them. Before a build,
+this runs the chapters whose cached outputs are missing or stale side by side, over the
+machine's cores, and stores the results in the same cache, read and executed exactly
+as MyST-NB would: the build then finds every chapter cached. A chapter that fails here
+is left to the build, which executes it again and reports the error in its usual way.
+"""
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import yaml
+
+from borderbook import freshness, paths
+
+CONFIG = paths.ROOT / "_config.yml"
+
+
+def settings() -> dict:
+    """The execution settings of ``_config.yml``: one place for the cache path and timeout."""
+    execute = yaml.safe_load(CONFIG.read_text(encoding="utf-8")).get("execute", {})
+    return {"cache": paths.ROOT / execute.get("cache", "_build/.jupyter_cache"),
+            "timeout": execute.get("timeout", 300)}
+
+
+def pending(cache_path: Path) -> list[Path]:
+    """The chapters of the book that the cache cannot serve (after forgetting stale ones).
+
+    A chapter that has published is served if the cache holds a record for it and its
+    recorded code checksum still holds (:mod:`borderbook.freshness`); only a chapter
+    that never published is read and matched against the cache, which costs more.
+    """
+    from jupyter_cache import get_cache
+
+    from borderbook import reproduce
+
+    freshness.forget_stale(cache_path)
+    cache = get_cache(cache_path)
+    cached = {Path(record.uri).stem for record in cache.list_cache_records()}
+    published = freshness.register().get("chapters", {})
+    missing = []
+    for path in reproduce.chapters():
+        if path.stem not in cached:
+            missing.append(path)
+        elif path.stem not in published:
+            try:
+                cache.match_cache_notebook(_read(path))
+            except KeyError:
+                missing.append(path)
+    return missing
+
+
+def run(log) -> None:
+    """Execute the pending chapters in parallel; write MyST-NB-like lines to ``log``."""
+    config = settings()
+    chapters = pending(config["cache"])
+    if not chapters:
+        return
+    jobs = min(len(chapters), os.cpu_count() or 1)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for path, seconds, error in pool.map(_execute, chapters, [config] * len(chapters)):
+            if error:
+                log(f"{path}: pre-execution failed ({error}); the build will execute it again\n")
+            else:
+                log(f"{path}: Executed notebook in {seconds:.2f} seconds [borderbook, in parallel]\n")
+
+
+def _read(path: Path):
+    """The notebook exactly as MyST-NB reads it, so that its cache record matches."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    return read_myst_markdown_notebook(path.read_text("utf8"), add_source_map=True, path=str(path))
+
+
+def _execute(path: Path, config: dict) -> tuple[Path, float, str | None]:
+    """Run one chapter in a fresh kernel, as MyST-NB does, and cache it (in a worker process)."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    notebook = _read(path)
+    started = time.perf_counter()
+    result = single_nb_execution(notebook, cwd=str(path.parent), allow_errors=False,
+                                 timeout=config["timeout"], meta_override=True)
+    if result.err is not None:
+        return path, 0.0, type(result.err).__name__
+    get_cache(config["cache"]).cache_notebook_bundle(
+        CacheBundleIn(notebook, str(path), data={"execution_seconds": result.time}),
+        check_validity=False, overwrite=True)
+    return path, time.perf_counter() - started, None
