@@ -8,7 +8,9 @@ is left to the build, which executes it again and reports the error in its usual
 """
 
 import os
+import sqlite3
 import time
+from contextlib import closing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -30,19 +32,25 @@ def pending(cache_path: Path) -> list[Path]:
     """The chapters of the book that the cache cannot serve (after forgetting stale ones).
 
     A chapter that has published is served if the cache holds a record for it and its
-    recorded code checksum still holds (:mod:`borderbook.freshness`); only a chapter
-    that never published is read and matched against the cache, which costs more.
+    recorded inputs, code cells included, still hold (:mod:`borderbook.freshness`); only a
+    chapter that never published is read and matched against the cache, which costs more.
+    When nothing is stale or missing, this answers without loading jupyter-cache or MyST-NB:
+    it runs before every build, no-op builds included.
     """
-    from jupyter_cache import get_cache
-
     from borderbook import reproduce
+
+    chapters = reproduce.chapters()
+    published = freshness.register().get("chapters", {})
+    if not freshness.stale_chapters() and {p.stem for p in chapters} <= set(published) \
+            and {p.stem for p in chapters} <= _cached_stems(cache_path):
+        return []
+    from jupyter_cache import get_cache
 
     freshness.forget_stale(cache_path)
     cache = get_cache(cache_path)
     cached = {Path(record.uri).stem for record in cache.list_cache_records()}
-    published = freshness.register().get("chapters", {})
     missing = []
-    for path in reproduce.chapters():
+    for path in chapters:
         if path.stem not in cached:
             missing.append(path)
         elif path.stem not in published:
@@ -51,6 +59,19 @@ def pending(cache_path: Path) -> list[Path]:
             except KeyError:
                 missing.append(path)
     return missing
+
+
+def _cached_stems(cache_path: Path) -> set[str]:
+    """Names of the notebooks the cache holds, read straight from its SQLite index
+    (jupyter-cache's table ``nbcache``), without importing jupyter-cache."""
+    database = cache_path / "global.db"
+    if not database.exists():
+        return set()
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+        try:
+            return {Path(uri).stem for (uri,) in connection.execute("SELECT uri FROM nbcache")}
+        except sqlite3.Error:
+            return set()
 
 
 def run(log) -> None:

@@ -73,6 +73,16 @@ def undefined_footnotes(source: str) -> list[tuple[int, str]]:
             for match in _FOOTNOTE_REF.finditer(source) if match.group(1) not in defined]
 
 
+_CROSS_PAGE = re.compile(r"\{glue(?::\w+)?\}`[^`]*::[^`]*`")
+
+
+def cross_page_pastes(source: str) -> list[tuple[int, str]]:
+    """Glue pastes from another page (``{glue}`page.md::key```): Sphinx does not rebuild a page
+    when a value it pastes from elsewhere changes, so the book refuses them."""
+    return [(source.count("\n", 0, match.start()) + 1, match.group(0))
+            for match in _CROSS_PAGE.finditer(source)]
+
+
 def glue_keys(source: str) -> set[str]:
     """The glue keys a page pastes, by role or by directive."""
     return {inline or block for inline, block in _GLUE.findall(source)}

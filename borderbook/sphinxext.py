@@ -6,9 +6,9 @@
 - While reading, each chapter declares the data files it read as Sphinx dependencies,
   so every builder (HTML, LaTeX) rebuilds it when they change.
 - Fail-closed checks, each a warning (an error under ``-W``) that names file and line:
-  a quantity typed into prose, a Markdown footnote without definition, a figure without
-  caption or alt text, a data row whose source is not in references.bib, a published
-  number that no page uses.
+  a quantity typed into prose, a value pasted from another page, a Markdown footnote
+  without definition, a figure without caption or alt text, a data row whose source is
+  not in references.bib, a published number that no page uses.
 - The citation style ``borderbook`` (:mod:`borderbook.citations`).
 - Assets in ``_static`` (provenance tooltips, citation previews) are added by Jupyter Book.
 - The ``numbers-register`` directive renders every published number from
@@ -88,6 +88,10 @@ def _check_source(app, docname, source):
     for line, content in prose.typed_quantities_in(text):
         logger.warning(f"quantity typed into prose (glue it from data): {content!r}",
                        location=(docname, line), type="borderbook", subtype="typed-quantity")
+    for line, paste in prose.cross_page_pastes(text):
+        logger.warning(f"{paste} pastes a value from another page, which is not rebuilt when it "
+                       "changes: compute the number in this chapter", location=(docname, line),
+                       type="borderbook", subtype="cross-page")
     for line, label in prose.undefined_footnotes(text):
         logger.warning(f"footnote [^{label}] has no definition", location=(docname, line),
                        type="borderbook", subtype="footnote")

@@ -81,6 +81,8 @@ CHAPTER = "chapters/01-introduction.md"
      r"01-introduction\.md:\d+: WARNING: quantity typed into prose"),
     ((CHAPTER, "## The plan of the book", "{glue}`no-such-number`\n\n## The plan of the book"),
      r"01-introduction\.md:\d+: WARNING: No key 'no-such-number'"),
+    ((CHAPTER, "## The plan of the book", "{glue}`numbers.md::length-mfa`\n\n## The plan of the book"),
+     r"01-introduction\.md:\d+: WARNING: .*pastes a value from another page"),
     ((CHAPTER, "## The plan of the book", "A claim.[^missing]\n\n## The plan of the book"),
      r"01-introduction\.md:\d+: WARNING: footnote \[\^missing\] has no definition"),
     ((CHAPTER, "a spread of\n{glue}`length-spread`", "a wide spread"),
