@@ -54,7 +54,7 @@ def setup(app):
     app.add_directive("numbers-register", NumbersRegister)
     # The theme logs a console error on a first visit, when no colour mode is stored yet.
     app.add_js_file(None, body='document.documentElement.dataset.mode ||= "auto";', priority=900)
-    return {"version": "1", "parallel_read_safe": False, "env_version": 1}
+    return {"version": "1", "parallel_read_safe": False, "env_version": 2}
 
 
 def _forget_stale_executions(app):
@@ -191,14 +191,15 @@ class NumbersRegister(SphinxDirective):
                 if number["chapter"] != chapter:
                     continue
                 statements = f" (paper: {', '.join(number['register'])})" if number["register"] else ""
-                lines += [f'* - <span id="number-{name}"></span>`{name}`',
+                # Plain text, not code: in the PDF, code does not wrap inside a table cell.
+                lines += [f'* - <span id="number-{name}"></span>{_escape(name)}',
                           f"  - {_escape(number['text'])}",
-                          f"  - {_escape(number['formula'])}; from `{'`, `'.join(number['inputs'])}`",
-                          f"  - `{'`, `'.join(number['sources'])}`{statements}"]
+                          f"  - {_escape(number['formula'])}; from {_escape(', '.join(number['inputs']))}",
+                          f"  - {_escape(', '.join(number['sources']))}{statements}"]
             lines += ["```", ""]
         # Each source once, not once per number: every {cite} costs a lookup at build time.
         keys = sorted({key for number in numbers.values() for key in number["sources"]})
-        lines += ["### The sources by key", ""] + [f"- `{key}`: {{cite:t}}`{key}`" for key in keys]
+        lines += ["### The sources by key", ""] + [f"- {_escape(key)}: {{cite:t}}`{key}`" for key in keys]
         container = nodes.container(classes=["bb-numbers-register"])
         self.state.nested_parse(StringList(lines, source=str(paths.NUMBERS)), self.content_offset, container)
         return [container]
