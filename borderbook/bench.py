@@ -33,8 +33,7 @@ class Copy:
     """A scratch copy of the project, built one way: "ours", "stock" (plain cache) or "forced"."""
 
     def __init__(self, root: Path, mode: str):
-        shutil.copytree(paths.ROOT, root, ignore=shutil.ignore_patterns(
-            ".venv", "_build", ".git", "__pycache__", ".pytest_cache"))
+        paths.scratch_copy(root)
         self.root, self.mode, self.turn = root, mode, 0
         if mode != "ours":
             config = (root / "_config.yml").read_text()

@@ -45,8 +45,8 @@ def stale_chapters(book: dict | None = None) -> dict[str, list[str]]:
     book = register() if book is None else book
     stale = {}
     for chapter, record in book.get("chapters", {}).items():
-        changed = [name for name, checksum in sorted(inputs(record).items())
-                   if _checksum(paths.ROOT / name) != checksum]
+        changed = [name for name, recorded in sorted(inputs(record).items())
+                   if checksum(paths.ROOT / name) != recorded]
         notebook = record.get("notebook")
         if notebook and (not (paths.ROOT / notebook["path"]).exists()
                          or code_checksum(paths.ROOT / notebook["path"]) != notebook["code"]):
@@ -56,7 +56,8 @@ def stale_chapters(book: dict | None = None) -> dict[str, list[str]]:
     return stale
 
 
-def _checksum(path: Path) -> str | None:
+def checksum(path: Path) -> str | None:
+    """SHA-256 of a file, or None when it is missing."""
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except FileNotFoundError:

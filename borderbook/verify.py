@@ -8,7 +8,6 @@ are compared. The report is printed, and written to ``_build/verify/``.
 """
 
 import difflib
-import hashlib
 import json
 import subprocess
 import tempfile
@@ -75,7 +74,7 @@ def compare_data(book: dict) -> dict:
         recorded.update({read["path"]: read["sha256"] for read in record.get("reads", {}).values()})
     differences = [{"item": path, "what": "changed since publication"}
                    for path, checksum in sorted(recorded.items())
-                   if hashlib.sha256((paths.ROOT / path).read_bytes()).hexdigest() != checksum]
+                   if freshness.checksum(paths.ROOT / path) != checksum]
     return {"count": len(recorded), "differences": differences}
 
 

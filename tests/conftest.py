@@ -9,7 +9,7 @@ import re
 import pytest
 import yaml
 
-from borderbook import paths
+from borderbook import freshness, paths
 
 PDF = paths.BUILD / "pdf" / "taliban-at-the-border.pdf"
 HTML = paths.BUILD / "html"
@@ -26,6 +26,12 @@ def toc_files() -> list[str]:
             files.append(entry["file"])
         stack[:0] = entry.get("chapters", []) + entry.get("sections", [])
     return files
+
+
+def tree_digest(folder) -> dict[str, str]:
+    """Checksum of every file under ``folder`` (lock and temporary files aside), to prove it unchanged."""
+    return {str(p.relative_to(folder)): freshness.checksum(p) for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.endswith((".lock", ".tmp"))}
 
 
 def chapter_sources() -> list:

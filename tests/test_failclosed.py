@@ -2,7 +2,6 @@
 place, and leaves the published figures and the previous HTML as they were; data changes
 re-execute exactly the chapters that read them."""
 
-import hashlib
 import os
 import re
 import shutil
@@ -12,6 +11,8 @@ import sys
 import pytest
 
 from borderbook import paths
+
+from .conftest import tree_digest
 
 TOC = """format: jb-book
 root: chapters/index
@@ -23,17 +24,13 @@ chapters:
 """
 
 
-def _digest(folder):
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.endswith(".lock")}
 
 
 class Book:
     """A scratch copy of the project, with its own borderbook, data, figures and _build."""
 
     def __init__(self, root, toc=TOC):
-        shutil.copytree(paths.ROOT, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
-            ".venv", "_build", ".git", "__pycache__", ".pytest_cache"))
+        paths.scratch_copy(root)
         if toc:
             (root / "_toc.yml").write_text(toc)
         self.root = root
@@ -96,14 +93,14 @@ CHAPTER = "chapters/01-introduction.md"
 ])
 def test_bad_input_stops_the_build_and_keeps_what_was_published(tmp_path, built, change, message):
     book = _copy_of(built, tmp_path)
-    figures, html = _digest(tmp_path / "figures"), _digest(tmp_path / "_build" / "html")
+    figures, html = tree_digest(tmp_path / "figures"), tree_digest(tmp_path / "_build" / "html")
     book.edit(*change)
     code, output = book.build()
     assert code != 0
     assert re.search(message, re.sub(r"\x1b\[[0-9;]*m", "", output)), output[-3000:]
     assert "The previous HTML is unchanged" in output
-    assert _digest(tmp_path / "figures") == figures
-    assert _digest(tmp_path / "_build" / "html") == html
+    assert tree_digest(tmp_path / "figures") == figures
+    assert tree_digest(tmp_path / "_build" / "html") == html
 
 
 def test_tex_missing_gives_the_packages_to_install(built):

@@ -1,15 +1,15 @@
 """A reviewer's `make verify` and a re-executor's `make reproduce`: they pass, and they catch changes."""
 
-import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from borderbook import paths
+
+from .conftest import tree_digest
 
 
 def _run(root, *arguments):
@@ -19,18 +19,12 @@ def _run(root, *arguments):
                           capture_output=True, text=True, timeout=900)
 
 
-def _tree_digest(folder):
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.endswith((".lock", ".tmp"))}
 
 
 @pytest.fixture(scope="module")
 def copy(tmp_path_factory):
     """A scratch copy of the project, to tamper with."""
-    root = tmp_path_factory.mktemp("project")
-    shutil.copytree(paths.ROOT, root, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", ".pytest_cache"))
-    return root
+    return paths.scratch_copy(tmp_path_factory.mktemp("project"))
 
 
 def test_verify_finds_everything_identical():
@@ -61,10 +55,10 @@ def test_reproduce_refuses_an_unknown_parameter():
 
 
 def test_reproduce_with_a_parameter_changes_its_outputs_and_nothing_published(tmp_path):
-    before = _tree_digest(paths.FIGURES), _tree_digest(paths.DATA)
+    before = tree_digest(paths.FIGURES), tree_digest(paths.DATA)
     result = _run(paths.ROOT, "reproduce", "fx_date=2021-10-08", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr[-2000:]
-    assert (_tree_digest(paths.FIGURES), _tree_digest(paths.DATA)) == before
+    assert (tree_digest(paths.FIGURES), tree_digest(paths.DATA)) == before
     assert "03-closed-border" in result.stdout and "fx_date" in result.stdout
     published = json.loads((paths.FIGURES / "numbers.json").read_text())["numbers"]
     again = json.loads((tmp_path / "out" / "figures" / "numbers.json").read_text())["numbers"]
