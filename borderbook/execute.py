@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from borderbook import freshness, paths
+from borderbook import freshness, kernels, paths
 
 CONFIG = paths.ROOT / "_config.yml"
 
@@ -104,8 +104,12 @@ def _execute(path: Path, config: dict) -> tuple[Path, float, str | None]:
 
     notebook = _read(path)
     started = time.perf_counter()
-    result = single_nb_execution(notebook, cwd=str(path.parent), allow_errors=False,
-                                 timeout=config["timeout"], meta_override=True)
+    try:
+        result = kernels.run(lambda: single_nb_execution(
+            notebook, cwd=str(path.parent), allow_errors=False, timeout=config["timeout"],
+            meta_override=True))
+    except Exception as error:  # the build executes it again and reports the error
+        return path, 0.0, f"{type(error).__name__}: {error}"
     if result.err is not None:
         return path, 0.0, type(result.err).__name__
     get_cache(config["cache"]).cache_notebook_bundle(

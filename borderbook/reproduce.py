@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from borderbook import paths
+from borderbook import kernels, paths
 
 DEFAULT_OUT = paths.BUILD / "reproduce"
 
@@ -85,9 +85,9 @@ def _execute(task) -> tuple[str, dict]:
 
     position, path, parameters, out = task
     started = time.perf_counter()
-    papermill.execute_notebook(
+    kernels.run(lambda: papermill.execute_notebook(
         jupytext.read(path), out / f"{path.stem}.ipynb",
         parameters={**parameters, "figures_dir": str(out / "figures")},
         kernel_name="python3", cwd=str(paths.CHAPTERS),
-        progress_bar={"desc": path.stem, "position": position, "leave": True})
+        progress_bar={"desc": path.stem, "position": position, "leave": True}))
     return path.stem, {"seconds": round(time.perf_counter() - started, 1), "parameters": parameters}

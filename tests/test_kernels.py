@@ -1,0 +1,59 @@
+"""Chapters run side by side: a kernel that loses a port to another kernel is started again."""
+
+import socket
+
+import nbformat
+import pytest
+from jupyter_client.provisioning.local_provisioner import LocalPortCache
+from nbclient import NotebookClient
+
+from borderbook import kernels
+
+
+@pytest.fixture
+def taken_port():
+    """A port another process holds, as when two kernels start in the same instant."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        yield holder.getsockname()[1]
+
+
+def test_a_kernel_that_loses_its_ports_is_started_again(monkeypatch, taken_port):
+    offered = []
+    free_port = LocalPortCache.find_available_port
+
+    def race(cache, ip):
+        """The first kernel is offered the taken port for all its channels, as in the race."""
+        offered.append(ip)
+        return taken_port if len(offered) <= 5 else free_port(cache, ip)
+
+    monkeypatch.setattr(LocalPortCache, "find_available_port", race)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("6 * 7")])
+    kernels.run(lambda: NotebookClient(notebook, timeout=60, kernel_name="python3").execute())
+    assert len(offered) > 5, "the first kernel start should have lost the race"
+    assert notebook.cells[0].outputs[0]["data"]["text/plain"] == "42"
+
+
+def test_a_chapter_that_raises_is_not_run_twice():
+    calls = []
+
+    def chapter():
+        calls.append(1)
+        raise RuntimeError("the chapter's own error")
+
+    with pytest.raises(RuntimeError, match="own error"):
+        kernels.run(chapter)
+    assert len(calls) == 1
+
+
+def test_a_kernel_that_never_starts_fails_after_a_few_attempts():
+    calls = []
+
+    def never():
+        calls.append(1)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    with pytest.raises(RuntimeError, match="kernel_info"):
+        kernels.run(never)
+    assert len(calls) == kernels.ATTEMPTS
