@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from borderbook import build, reproduce, verify
+from borderbook import build, paths, reproduce, verify
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     report = verify.run()
     print(verify.render(report))
-    print(f"Report: {verify.REPORT_DIR / 'report.md'} and report.json")
+    print(f"Report: {paths.VERIFY_REPORT.with_suffix('.md')} and {paths.VERIFY_REPORT.name}")
     return 0 if report["identical"] else 1
 
 

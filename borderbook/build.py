@@ -1,12 +1,15 @@
 """Build the book (HTML or PDF) so that a failed build never replaces what was published.
 
-Before the HTML, the chapters that need executing run in parallel (:mod:`borderbook.execute`).
-Jupyter Book writes into a work folder (``_build/work``); only when the build
+When no source of the project has changed since the last successful build of the same
+kind (:func:`inputs_digest`), there is nothing to do and Sphinx is not started: a no-op
+``make book`` costs a checksum of the tree. Otherwise, before the HTML, the chapters that
+need executing run in parallel (:mod:`borderbook.execute`). Jupyter Book writes into a work folder (``_build/work``); only when the build
 succeeds with no warning are its outputs copied over ``_build/html`` or
 ``_build/pdf``. A failed build prints a short diagnosis — which chapter, what
 went wrong, what to do — and leaves the previous outputs as they were.
 """
 
+import hashlib
 import os
 import re
 import shutil
@@ -14,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from borderbook import execute, paths
+from borderbook import execute, freshness, paths
 
 WORK = paths.BUILD / "work"
 LOGS = paths.BUILD / "logs"
@@ -38,6 +41,8 @@ def build(kind: str) -> Path:
                "--path-output", str(WORK), *FLAGS]
     if kind == "pdf":
         command[3:3] = ["--builder", "pdflatex"]
+    published = HTML / "index.html" if kind == "html" else PDF
+    stamp = WORK / f"{kind}.inputs"
     LOGS.mkdir(parents=True, exist_ok=True)
     log = LOGS / f"{kind}.log"
     with log.open("w", encoding="utf-8") as sink:
@@ -45,8 +50,12 @@ def build(kind: str) -> Path:
             sys.stdout.write(line)
             sink.write(line)
 
+        if published.exists() and stamp.exists() and stamp.read_text() == inputs_digest():
+            tee(f"{kind.upper()}: no source changed since the last build; nothing to do.\n")
+            return published
         if kind == "html":
             execute.run(tee)
+        inputs = inputs_digest()   # after the execution, which publishes into figures/
         process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE, env=_environment(),
                                    stderr=subprocess.STDOUT, text=True)
         for line in process.stdout:
@@ -58,11 +67,25 @@ def build(kind: str) -> Path:
     built = WORK / "_build" / kind.replace("pdf", "latex")
     if kind == "html":
         _replace_folder(built, HTML)
-        return HTML / "index.html"
-    PDF.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(built / "book.pdf", PDF.with_suffix(".tmp"))
-    PDF.with_suffix(".tmp").replace(PDF)
-    return PDF
+    else:
+        PDF.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(built / "book.pdf", PDF.with_suffix(".tmp"))
+        PDF.with_suffix(".tmp").replace(PDF)
+    stamp.write_text(inputs)
+    return published
+
+
+def inputs_digest() -> str:
+    """A checksum of everything a build reads: every source file of the project (data,
+    figures, chapters, code, configuration: :func:`borderbook.paths.sources`), the last
+    verification report (read by the Reproducibility appendix), and the Python that runs
+    the build. Taken before Sphinx starts, so that a file edited while it runs is seen as
+    changed by the next build."""
+    digest = hashlib.sha256(sys.version.encode())
+    for path in [*paths.sources(), paths.VERIFY_REPORT]:
+        if path.exists():
+            digest.update(f"\n{path.relative_to(paths.ROOT)}\0{freshness.checksum(path)}".encode())
+    return digest.hexdigest()
 
 
 def _environment() -> dict:

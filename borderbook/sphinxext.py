@@ -12,7 +12,8 @@
 - The citation style ``borderbook`` (:mod:`borderbook.citations`).
 - Assets in ``_static`` (provenance tooltips, citation previews) are added by Jupyter Book.
 - The ``numbers-register`` directive renders every published number from
-  ``figures/numbers.json``.
+  ``figures/numbers.json``; the ``verification-report`` directive, the result of the last
+  ``make verify`` on this machine, re-read whenever that report changes.
 """
 
 import csv
@@ -52,6 +53,7 @@ def setup(app):
     app.connect("html-page-context", _repair_bibliography_roles)
     app.add_post_transform(PersianInLatex)
     app.add_directive("numbers-register", NumbersRegister)
+    app.add_directive("verification-report", VerificationReport)
     # The theme logs a console error on a first visit, when no colour mode is stored yet.
     app.add_js_file(None, body='document.documentElement.dataset.mode ||= "auto";', priority=900)
     return {"version": "1", "parallel_read_safe": False, "env_version": 2}
@@ -66,18 +68,21 @@ def _forget_stale_executions(app):
 
 
 def _outdated(app, env, added, changed, removed):
-    """Stale chapters, and the pages that render the register, must be read again."""
+    """Stale chapters and the pages that render the register must be read again, and so
+    must a page showing a verification report that has changed since it was read."""
+    report = freshness.checksum(paths.VERIFY_REPORT)
+    outdated = {doc for doc, seen in getattr(env, "borderbook_verify", {}).items() if seen != report}
     stale = getattr(app, "borderbook_stale", {})
-    if not stale:
-        return []
-    register = str(paths.NUMBERS)
-    pages = [doc for doc, deps in env.dependencies.items() if register in {str(d) for d in deps}]
-    return sorted({f"{CHAPTERS}{chapter}" for chapter in stale if f"{CHAPTERS}{chapter}" in env.found_docs}
-                  | set(pages))
+    if stale:
+        register = str(paths.NUMBERS)
+        outdated |= {doc for doc, deps in env.dependencies.items() if register in {str(d) for d in deps}}
+        outdated |= {f"{CHAPTERS}{chapter}" for chapter in stale if f"{CHAPTERS}{chapter}" in env.found_docs}
+    return sorted(outdated)
 
 
 def _purge(app, env, docname):
     getattr(env, "borderbook_glue", {}).pop(docname, None)
+    getattr(env, "borderbook_verify", {}).pop(docname, None)
 
 
 def _check_source(app, docname, source):
@@ -203,6 +208,33 @@ class NumbersRegister(SphinxDirective):
         container = nodes.container(classes=["bb-numbers-register"])
         self.state.nested_parse(StringList(lines, source=str(paths.NUMBERS)), self.content_offset, container)
         return [container]
+
+
+class VerificationReport(SphinxDirective):
+    """One sentence: what the last ``make verify`` on this machine reported, if it ran.
+
+    The report lives in ``_build/``, not in the published register: it belongs to the
+    machine that built this copy. Its checksum is kept with the page, which is read again
+    when the report changes (a Sphinx dependency on a file that may not exist would
+    re-read the page at every build)."""
+
+    def run(self):
+        if not hasattr(self.env, "borderbook_verify"):
+            self.env.borderbook_verify = {}
+        self.env.borderbook_verify[self.env.docname] = freshness.checksum(paths.VERIFY_REPORT)
+        if paths.VERIFY_REPORT.exists():
+            report = json.loads(paths.VERIFY_REPORT.read_text(encoding="utf-8"))
+            summary = "; ".join(f"{part}: {report[part]['count']} compared, "
+                                f"{len(report[part]['differences'])} differing"
+                                for part in ("numbers", "figures", "data"))
+            verdict = "everything identical" if report["identical"] else "differences found"
+            text = f"On the machine that built this copy, `make verify` last reported {verdict} ({summary})."
+        else:
+            text = "`make verify` has not been run on the machine that built this copy."
+        paragraph = nodes.paragraph()
+        self.state.nested_parse(StringList([text], source=str(paths.VERIFY_REPORT)), self.content_offset,
+                                paragraph)
+        return paragraph.children
 
 
 def _escape(text: str) -> str:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from borderbook import freshness, paths, reproduce
 
-REPORT_DIR = paths.BUILD / "verify"
 
 
 def run(published: Path = paths.FIGURES) -> dict:
@@ -30,9 +29,9 @@ def run(published: Path = paths.FIGURES) -> dict:
             "data": compare_data(freshness.register(published / "numbers.json")),
         }
     report["identical"] = not any(report[part]["differences"] for part in ("numbers", "figures", "data"))
-    REPORT_DIR.mkdir(parents=True, exist_ok=True)
-    (REPORT_DIR / "report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
-    (REPORT_DIR / "report.md").write_text(render(report))
+    paths.VERIFY_REPORT.parent.mkdir(parents=True, exist_ok=True)
+    paths.VERIFY_REPORT.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    paths.VERIFY_REPORT.with_suffix(".md").write_text(render(report))
     return report
 
 

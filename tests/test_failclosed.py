@@ -2,6 +2,7 @@
 place, and leaves the published figures and the previous HTML as they were; data changes
 re-execute exactly the chapters that read them."""
 
+import json
 import os
 import re
 import shutil
@@ -134,3 +135,29 @@ def test_reverting_a_code_edit_republishes_what_the_code_computes(tmp_path, buil
     book.edit(CHAPTER, '"land + lake + river"', '"river + land + lake"')
     assert book.build()[0] == 0 and book.executed == {"01-introduction"}
     assert '"river + land + lake"' in register.read_text()
+
+
+def test_an_unchanged_book_is_not_rebuilt_and_a_missing_output_is(tmp_path, built):
+    book = _copy_of(built, tmp_path)
+    html = tmp_path / "_build" / "html"
+    before = tree_digest(html), (html / "index.html").stat().st_mtime_ns
+    code, output = book.build()
+    assert code == 0 and "nothing to do" in output and "Running Sphinx" not in output
+    assert (tree_digest(html), (html / "index.html").stat().st_mtime_ns) == before
+    shutil.rmtree(html)
+    code, output = book.build()
+    assert code == 0 and "Running Sphinx" in output and (html / "index.html").exists()
+
+
+def test_the_reproducibility_page_shows_the_latest_verification(tmp_path):
+    book = Book(tmp_path, TOC + "  - file: chapters/reproducibility\n")
+    report = tmp_path / "_build" / "verify" / "report.json"
+    page = tmp_path / "_build" / "html" / "chapters" / "reproducibility.html"
+    for identical, verdict in ((False, "differences found"), (True, "everything identical")):
+        report.parent.mkdir(parents=True, exist_ok=True)
+        parts = {part: {"count": 3, "differences": [] if identical else ["x"]}
+                 for part in ("numbers", "figures", "data")}
+        report.write_text(json.dumps({**parts, "identical": identical}))
+        code, output = book.build()
+        assert code == 0, output[-3000:]
+        assert f"last reported {verdict}" in page.read_text(encoding="utf-8")

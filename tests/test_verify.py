@@ -30,7 +30,7 @@ def copy(tmp_path_factory):
 def test_verify_finds_everything_identical():
     result = _run(paths.ROOT, "verify")
     assert result.returncode == 0, result.stdout + result.stderr
-    report = json.loads((paths.BUILD / "verify" / "report.json").read_text())
+    report = json.loads(paths.VERIFY_REPORT.read_text())
     assert report["identical"] and report["numbers"]["count"] > 0 and report["figures"]["count"] > 0
 
 
