@@ -3,10 +3,11 @@
 When no source of the project has changed since the last successful build of the same
 kind (:func:`inputs_digest`), there is nothing to do and Sphinx is not started: a no-op
 ``make book`` costs a checksum of the tree. Otherwise, before the HTML, the chapters that
-need executing run in parallel (:mod:`borderbook.execute`). Jupyter Book writes into a work folder (``_build/work``); only when the build
-succeeds with no warning are its outputs copied over ``_build/html`` or
-``_build/pdf``. A failed build prints a short diagnosis — which chapter, what
-went wrong, what to do — and leaves the previous outputs as they were.
+need executing run in parallel (:mod:`borderbook.execute`). Jupyter Book writes into a
+work folder (``_build/work``); only when the build succeeds with no warning are its
+outputs copied over ``_build/html`` or ``_build/pdf``. A failed build prints a short
+diagnosis — which chapter, what went wrong, what to do — and leaves the previous outputs
+as they were.
 """
 
 import hashlib
@@ -37,12 +38,15 @@ def build(kind: str) -> Path:
         raise BuildError("xelatex not found: the PDF needs TeX and fonts. On Debian or Ubuntu run\n"
                          f"  sudo apt-get install --no-install-recommends {' '.join(packages)}\n"
                          "(or run `make book` as root, which installs them).")
+    published = HTML / "index.html" if kind == "html" else PDF
+    stamp = WORK / f"{kind}.inputs"
+    if published.exists() and stamp.exists() and stamp.read_text() == inputs_digest():
+        print(f"{kind.upper()}: no source changed since the last build; nothing to do.")
+        return published   # and the log of that build stays
     command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(paths.ROOT),
                "--path-output", str(WORK), *FLAGS]
     if kind == "pdf":
         command[3:3] = ["--builder", "pdflatex"]
-    published = HTML / "index.html" if kind == "html" else PDF
-    stamp = WORK / f"{kind}.inputs"
     LOGS.mkdir(parents=True, exist_ok=True)
     log = LOGS / f"{kind}.log"
     with log.open("w", encoding="utf-8") as sink:
@@ -50,9 +54,6 @@ def build(kind: str) -> Path:
             sys.stdout.write(line)
             sink.write(line)
 
-        if published.exists() and stamp.exists() and stamp.read_text() == inputs_digest():
-            tee(f"{kind.upper()}: no source changed since the last build; nothing to do.\n")
-            return published
         if kind == "html":
             execute.run(tee)
         inputs = inputs_digest()   # after the execution, which publishes into figures/

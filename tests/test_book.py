@@ -1,6 +1,7 @@
 """The built book: every toc page and nothing else, no warnings, no re-execution when unchanged."""
 
 import json
+import re
 import subprocess
 
 from borderbook import paths
@@ -51,3 +52,11 @@ def test_every_glued_number_appears_in_the_html(register):
         page = (HTML / "chapters" / f"{number['chapter']}.html").read_text(encoding="utf-8")
         assert f'data-number="{name}"' in page, f"{name} is published but not shown in the HTML"
         assert json.dumps(number["text"])[1:-1] in page or number["text"] in page
+
+
+def test_no_page_shows_markdown_table_syntax_as_text():
+    # A table a cell displays as Markdown is parsed as CommonMark unless configured otherwise,
+    # and reaches the reader as a paragraph of pipes and dashes.
+    for page in sorted(HTML.rglob("*.html")):
+        text = re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8"))
+        assert not re.search(r"\|\s*(---|—|–)\s*\|", text), f"{page.name} shows a Markdown table as text"
