@@ -9,9 +9,8 @@ APT_PACKAGES := $(shell cat apt.txt)
 
 .PHONY: book html pdf test verify reproduce bench system clean
 
-book: html pdf
-	@echo "HTML: $(CURDIR)/_build/html/index.html"
-	@echo "PDF:  $(CURDIR)/$(PDF)"
+book: $(VENV)/.installed system
+	$(BIN)/python -m borderbook build html pdf
 
 # The pinned environment, rebuilt when requirements.txt changes.
 $(VENV)/.installed: requirements.txt pyproject.toml
@@ -30,8 +29,9 @@ system:
 	else echo "The PDF needs XeLaTeX and fonts, the tests Chromium. On Debian or Ubuntu, run:"; \
 	  echo "  sudo apt-get install --no-install-recommends $(APT_PACKAGES)"; exit 1; fi
 
-# Each build runs in _build/work, keeps its log in _build/logs, and replaces the published
-# _build/html or PDF only when it succeeds with no warning (borderbook/build.py).
+# Each output builds in _build/work/<html|pdf> (`make book`: both side by side), keeps its log
+# in _build/logs, and replaces the published _build/html or PDF only when it succeeds with no
+# warning (borderbook/build.py).
 html: $(VENV)/.installed
 	$(BIN)/python -m borderbook build html
 

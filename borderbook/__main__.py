@@ -1,4 +1,4 @@
-"""Command line: ``python -m borderbook build html|pdf``, ``reproduce [name=value …]``, ``verify``."""
+"""Command line: ``python -m borderbook build html pdf``, ``reproduce [name=value …]``, ``verify``."""
 
 import argparse
 import sys
@@ -14,11 +14,12 @@ def main(argv: list[str] | None = None) -> int:
     again.add_argument("--out", default=str(reproduce.DEFAULT_OUT), help="output folder")
     commands.add_parser("verify", help="regenerate from data/ and compare with figures/")
     builder = commands.add_parser("build", help="build the book; replace the outputs only on success")
-    builder.add_argument("kind", choices=["html", "pdf"])
+    builder.add_argument("kinds", nargs="+", choices=["html", "pdf"], metavar="html|pdf")
     arguments = parser.parse_args(argv)
     if arguments.command == "build":
         try:
-            print(f"{arguments.kind.upper()}: {build.build(arguments.kind)}")
+            for kind, published in zip(arguments.kinds, build.build(arguments.kinds)):
+                print(f"{kind.upper()}: {published}")
         except build.BuildError as error:
             print(f"\n{error}", file=sys.stderr)
             return 1

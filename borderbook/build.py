@@ -1,13 +1,13 @@
-"""Build the book (HTML or PDF) so that a failed build never replaces what was published.
+"""Build the book (HTML, PDF or both) so that a failed build never replaces what was published.
 
-When no source of the project has changed since the last successful build of the same
-kind (:func:`inputs_digest`), there is nothing to do and Sphinx is not started: a no-op
-``make book`` costs a checksum of the tree. Otherwise, before the HTML, the chapters that
-need executing run in parallel (:mod:`borderbook.execute`). Jupyter Book writes into a
-work folder (``_build/work``); only when the build succeeds with no warning are its
-outputs copied over ``_build/html`` or ``_build/pdf``. A failed build prints a short
-diagnosis — which chapter, what went wrong, what to do — and leaves the previous outputs
-as they were.
+When no source of the project has changed since the last successful build of an output
+(:func:`inputs_digest`), there is nothing to do for it and Sphinx is not started: a no-op
+``make book`` costs a checksum of the tree. Otherwise the chapters that need executing
+run first, in parallel (:mod:`borderbook.execute`); then Jupyter Book builds each output
+in its own work folder (``_build/work/html``, ``_build/work/pdf``), the HTML and the PDF
+side by side. Only an output whose build succeeds with no warning is copied over
+``_build/html`` or ``_build/pdf``. A failed build prints a short diagnosis — which
+chapter, what went wrong, what to do — and leaves the previous output as it was.
 """
 
 import hashlib
@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from borderbook import execute, freshness, paths
@@ -24,6 +25,7 @@ WORK = paths.BUILD / "work"
 LOGS = paths.BUILD / "logs"
 HTML = paths.BUILD / "html"
 PDF = paths.BUILD / "pdf" / "taliban-at-the-border.pdf"
+PUBLISHED = {"html": HTML / "index.html", "pdf": PDF}
 FLAGS = ["-n", "-W", "--keep-going"]
 
 
@@ -31,49 +33,72 @@ class BuildError(Exception):
     """The build failed; the message says why and what to do."""
 
 
-def build(kind: str) -> Path:
-    """Build ``kind`` ("html" or "pdf"), publish it atomically, and return its path."""
-    if kind == "pdf" and not shutil.which("xelatex"):
+def build(kinds: list[str]) -> list[Path]:
+    """Build each of ``kinds`` ("html", "pdf"), publish each atomically; return their paths."""
+    if "pdf" in kinds and not shutil.which("xelatex"):
         packages = (paths.ROOT / "apt.txt").read_text().split()
         raise BuildError("xelatex not found: the PDF needs TeX and fonts. On Debian or Ubuntu run\n"
                          f"  sudo apt-get install --no-install-recommends {' '.join(packages)}\n"
                          "(or run `make book` as root, which installs them).")
-    published = HTML / "index.html" if kind == "html" else PDF
-    stamp = WORK / f"{kind}.inputs"
-    if published.exists() and stamp.exists() and stamp.read_text() == inputs_digest():
+    digest = inputs_digest()
+    todo = [kind for kind in kinds if not _up_to_date(kind, digest)]
+    for kind in sorted(set(kinds) - set(todo)):
         print(f"{kind.upper()}: no source changed since the last build; nothing to do.")
-        return published   # and the log of that build stays
+    if todo:
+        LOGS.mkdir(parents=True, exist_ok=True)
+        failed = execute.run(sys.stdout.write)
+        inputs = inputs_digest()   # after the execution, which publishes into figures/
+        # A chapter that failed to pre-execute is executed by Sphinx: then one build at a
+        # time, so that two never execute it (and write its figures) at once.
+        side_by_side = len(todo) if not failed else 1
+        with ThreadPoolExecutor(max_workers=side_by_side) as pool:
+            problems = [problem for problem in pool.map(_build_one, todo, [inputs] * len(todo)) if problem]
+        if problems:
+            raise BuildError("\n\n".join(problems))
+    return [PUBLISHED[kind] for kind in kinds]
+
+
+def _build_one(kind: str, inputs: str) -> str | None:
+    """Build ``kind`` and publish it if it succeeded with no warning; else say what failed."""
+    code = _sphinx(kind)
+    log = LOGS / f"{kind}.log"
+    text = log.read_text(encoding="utf-8")
+    if code or re.search(r"(WARNING|ERROR): ", text):
+        return diagnose(text) + f"\nThe previous {kind.upper()} is unchanged. Full log: {log}"
+    _publish(kind)
+    (WORK / f"{kind}.inputs").write_text(inputs)
+    return None
+
+
+def _up_to_date(kind: str, digest: str) -> bool:
+    """Whether ``kind`` was last built, successfully, from sources with this digest."""
+    stamp = WORK / f"{kind}.inputs"
+    return PUBLISHED[kind].exists() and stamp.exists() and stamp.read_text() == digest
+
+
+def _sphinx(kind: str) -> int:
+    """Run Jupyter Book for ``kind`` in its work folder; log its output, show it prefixed."""
     command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(paths.ROOT),
-               "--path-output", str(WORK), *FLAGS]
+               "--path-output", str(WORK / kind), *FLAGS]
     if kind == "pdf":
         command[3:3] = ["--builder", "pdflatex"]
-    LOGS.mkdir(parents=True, exist_ok=True)
-    log = LOGS / f"{kind}.log"
-    with log.open("w", encoding="utf-8") as sink:
-        def tee(line: str) -> None:
-            sys.stdout.write(line)
-            sink.write(line)
-
-        if kind == "html":
-            execute.run(tee)
-        inputs = inputs_digest()   # after the execution, which publishes into figures/
+    with (LOGS / f"{kind}.log").open("w", encoding="utf-8") as log:
         process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE, env=_environment(),
                                    stderr=subprocess.STDOUT, text=True)
         for line in process.stdout:
-            tee(line)
-        process.wait()
-    text = log.read_text(encoding="utf-8")
-    if process.returncode or re.search(r"(WARNING|ERROR): ", text):
-        raise BuildError(diagnose(text) + f"\nThe previous {kind.upper()} is unchanged. Full log: {log}")
-    built = WORK / "_build" / kind.replace("pdf", "latex")
+            log.write(line)
+            sys.stdout.write(f"[{kind}] {line}")
+        return process.wait()
+
+
+def _publish(kind: str) -> None:
+    """Copy a successful build over the published output, in one rename."""
     if kind == "html":
-        _replace_folder(built, HTML)
+        _replace_folder(WORK / "html" / "_build" / "html", HTML)
     else:
         PDF.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(built / "book.pdf", PDF.with_suffix(".tmp"))
+        shutil.copyfile(WORK / "pdf" / "_build" / "latex" / "book.pdf", PDF.with_suffix(".tmp"))
         PDF.with_suffix(".tmp").replace(PDF)
-    stamp.write_text(inputs)
-    return published
 
 
 def inputs_digest() -> str:

@@ -74,19 +74,23 @@ def _cached_stems(cache_path: Path) -> set[str]:
             return set()
 
 
-def run(log) -> None:
-    """Execute the pending chapters in parallel; write MyST-NB-like lines to ``log``."""
+def run(log) -> list[Path]:
+    """Execute the pending chapters in parallel; write MyST-NB-like lines to ``log``.
+    Return the chapters that failed, which the build will execute (and report) again."""
     config = settings()
     chapters = pending(config["cache"])
     if not chapters:
-        return
+        return []
+    failed = []
     jobs = min(len(chapters), os.cpu_count() or 1)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for path, seconds, error in pool.map(_execute, chapters, [config] * len(chapters)):
             if error:
+                failed.append(path)
                 log(f"{path}: pre-execution failed ({error}); the build will execute it again\n")
             else:
                 log(f"{path}: Executed notebook in {seconds:.2f} seconds [borderbook, in parallel]\n")
+    return failed
 
 
 def _read(path: Path):
