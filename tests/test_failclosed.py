@@ -126,6 +126,18 @@ def test_a_data_change_re_executes_exactly_its_readers(tmp_path, built):
     assert "about 1,310 km" in page and "about 1,310 km" in register
 
 
+def test_a_bare_jupyter_book_build_re_executes_the_importers_of_a_changed_helper(tmp_path, built):
+    # The extension acts inside Sphinx, so it holds without borderbook's build command too.
+    book = _copy_of(built, tmp_path)
+    book.edit("borderbook/style.py", '"""', '"""Edited. ')
+    jupyter_book = os.path.join(os.path.dirname(sys.executable), "jupyter-book")
+    result = subprocess.run([jupyter_book, "build", ".", "-n", "-W", "--keep-going"], cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(tmp_path)}, capture_output=True,
+                            text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert executed(result.stdout + result.stderr) == {"01-introduction", "glossary"}
+
+
 def test_reverting_a_code_edit_republishes_what_the_code_computes(tmp_path, built):
     # A cache hit restores old outputs without running the chapter; the register must follow.
     book = _copy_of(built, tmp_path)
