@@ -13,7 +13,8 @@
 - Assets in ``_static`` (provenance tooltips, citation previews) are added by Jupyter Book.
 - The ``numbers-register`` directive renders every published number from
   ``figures/numbers.json``; the ``verification-report`` directive, the result of the last
-  ``make verify`` on this machine, re-read whenever that report changes.
+  ``make verify`` on this machine, re-read whenever that report changes; the
+  ``data-catalogue`` directive, every table of ``data/`` (:mod:`borderbook.catalogue`).
 """
 
 import csv
@@ -26,6 +27,7 @@ from docutils.statemachine import StringList
 from sphinx.util import logging
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import nested_parse_with_titles
 
 from borderbook import bib, freshness, paths, prose
 
@@ -54,6 +56,7 @@ def setup(app):
     app.add_post_transform(PersianInLatex)
     app.add_directive("numbers-register", NumbersRegister)
     app.add_directive("verification-report", VerificationReport)
+    app.add_directive("data-catalogue", DataCatalogue)
     # The theme logs a console error on a first visit, when no colour mode is stored yet.
     app.add_js_file(None, body='document.documentElement.dataset.mode ||= "auto";', priority=900)
     return {"version": "1", "parallel_read_safe": False, "env_version": 2}
@@ -235,6 +238,26 @@ class VerificationReport(SphinxDirective):
         self.state.nested_parse(StringList([text], source=str(paths.VERIFY_REPORT)), self.content_offset,
                                 paragraph)
         return paragraph.children
+
+
+class DataCatalogue(SphinxDirective):
+    """One section per table of ``data/``; the page is read again when any of them changes."""
+
+    def run(self):
+        # Imported here: pandas and frictionless would slow every build's start, this page is rare.
+        from borderbook import catalogue, data
+
+        try:
+            lines, read = catalogue.describe()
+        except data.DataError as error:
+            logger.warning(str(error), location=self.get_location(), type="borderbook", subtype="data")
+            return []
+        for path in read:
+            self.env.note_dependency(str(path))
+        node = nodes.Element()
+        nested_parse_with_titles(self.state, StringList(lines, source=str(paths.DATAPACKAGE)), node,
+                                 self.content_offset)
+        return node.children
 
 
 def _escape(text: str) -> str:

@@ -4,7 +4,7 @@ import json
 import re
 import subprocess
 
-from borderbook import paths
+from borderbook import freshness, paths
 
 from .conftest import HTML, PDF, chapter_sources, toc_files
 
@@ -60,3 +60,15 @@ def test_no_page_shows_markdown_table_syntax_as_text():
     for page in sorted(HTML.rglob("*.html")):
         text = re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8"))
         assert not re.search(r"\|\s*(---|—|–)\s*\|", text), f"{page.name} shows a Markdown table as text"
+
+
+def test_the_data_appendix_describes_every_table_with_a_working_download():
+    page = (HTML / "chapters" / "data.html").read_text(encoding="utf-8")
+    package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    for resource in package["resources"]:
+        checksum = freshness.checksum(paths.DATA / resource["path"])
+        entry = re.search(rf'Table <code[^>]*><span class="pre">{resource["name"]}</span></code>: '
+                          r'<a class="reference download internal" download="" href="\.\./([^"]+)">', page)
+        assert entry, f"table {resource['name']} is not described"
+        assert freshness.checksum(HTML / entry.group(1)) == checksum, f"{resource['name']}: download differs"
+        assert checksum[:12] in page, f"{resource['name']}: checksum not shown"

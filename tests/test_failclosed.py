@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from borderbook import paths
+from borderbook import freshness, paths
 
 from .conftest import tree_digest
 
@@ -19,8 +19,10 @@ TOC = """format: jb-book
 root: chapters/index
 chapters:
   - file: chapters/01-introduction
+  - file: chapters/data
   - file: chapters/numbers
   - file: chapters/glossary
+  - file: chapters/reproducibility
   - file: chapters/bibliography
 """
 
@@ -124,6 +126,8 @@ def test_a_data_change_re_executes_exactly_its_readers(tmp_path, built):
     page = (tmp_path / "_build" / "html" / "chapters" / "01-introduction.html").read_text()
     register = (tmp_path / "_build" / "html" / "chapters" / "numbers.html").read_text()
     assert "about 1,310 km" in page and "about 1,310 km" in register
+    catalogue = (tmp_path / "_build" / "html" / "chapters" / "data.html").read_text()
+    assert freshness.checksum(tmp_path / "data/raw/border_lengths.csv")[:12] in catalogue
 
 
 def test_a_bare_jupyter_book_build_re_executes_the_importers_of_a_changed_helper(tmp_path, built):
@@ -135,7 +139,7 @@ def test_a_bare_jupyter_book_build_re_executes_the_importers_of_a_changed_helper
                             env={**os.environ, "PYTHONPATH": str(tmp_path)}, capture_output=True,
                             text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert executed(result.stdout + result.stderr) == {"01-introduction", "glossary"}
+    assert executed(result.stdout + result.stderr) == {"01-introduction", "glossary", "reproducibility"}
 
 
 def test_reverting_a_code_edit_republishes_what_the_code_computes(tmp_path, built):
@@ -165,7 +169,7 @@ def test_an_unchanged_book_is_not_rebuilt_and_a_missing_output_is(tmp_path, buil
 
 
 def test_the_reproducibility_page_shows_the_latest_verification(tmp_path):
-    book = Book(tmp_path, TOC + "  - file: chapters/reproducibility\n")
+    book = Book(tmp_path)
     report = tmp_path / "_build" / "verify" / "report.json"
     page = tmp_path / "_build" / "html" / "chapters" / "reproducibility.html"
     for identical, verdict in ((False, "differences found"), (True, "everything identical")):
