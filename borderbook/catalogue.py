@@ -3,14 +3,16 @@
 The appendix "The data" renders this (directive ``data-catalogue`` of
 :mod:`borderbook.sphinxext`): for every resource of ``datapackage.json``, its title, file,
 size, checksum, licence, the sources its rows cite, and its columns from the schema, then
-the package's licence. Tables are read through :func:`borderbook.data.load`, so a table
-the book cannot load is not described either.
+the package's licence. It runs inside Sphinx whenever a table changes, so it reads the
+files with the standard library only; validating them is the chapters' work
+(:func:`borderbook.data.load`), and a build with a bad table stops there.
 """
 
+import csv
 import json
 from pathlib import Path
 
-from borderbook import data, freshness, paths
+from borderbook import freshness, paths
 
 
 def describe() -> tuple[list[str], list[Path]]:
@@ -21,10 +23,13 @@ def describe() -> tuple[list[str], list[Path]]:
     for resource in package["resources"]:
         name, file = resource["name"], paths.DATA / resource["path"]
         if resource["format"] == "csv":
-            rows = data.load(name)
-            sources, size = sorted(set(rows["source"])), f"{len(rows)} rows"
+            with file.open(encoding="utf-8", newline="") as handle:
+                rows = list(csv.DictReader(handle))
+            sources, size = sorted({row["source"] for row in rows}), f"{len(rows)} rows"
         else:
-            sources, size = [resource["source"]], f"{len(data.geometry(name))} features"
+            collection = json.loads(file.read_text(encoding="utf-8"))   # or a single Feature
+            features = collection["features"] if "features" in collection else [collection]
+            sources, size = [resource["source"]], f"{len(features)} features"
         where = file.relative_to(paths.ROOT)
         lines += [f"## {resource['title']}", "",
                   f"Table `{name}`: {{download}}`{where} <../{where}>`, {size}, "

@@ -29,7 +29,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
 
-from borderbook import bib, freshness, paths, prose
+from borderbook import bib, catalogue, freshness, paths, prose
 
 logger = logging.getLogger(__name__)
 CHAPTERS = "chapters/"
@@ -244,13 +244,11 @@ class DataCatalogue(SphinxDirective):
     """One section per table of ``data/``; the page is read again when any of them changes."""
 
     def run(self):
-        # Imported here: pandas and frictionless would slow every build's start, this page is rare.
-        from borderbook import catalogue, data
-
         try:
             lines, read = catalogue.describe()
-        except data.DataError as error:
-            logger.warning(str(error), location=self.get_location(), type="borderbook", subtype="data")
+        except (OSError, ValueError, KeyError, csv.Error) as error:
+            logger.warning(f"the data catalogue cannot read data/: {error!r}", location=self.get_location(),
+                           type="borderbook", subtype="data")
             return []
         for path in read:
             self.env.note_dependency(str(path))
