@@ -1,13 +1,10 @@
 """Every quantitative statement of the paper is accounted for, and bounds stay bounds."""
 
 import json
-from pathlib import Path
 
 import pytest
 
-from borderbook import data, paths, publish
-
-from .conftest import toc_files
+from borderbook import data, paths, publish, reproduce
 
 STATEMENTS = data.load("paper_register")
 SECTIONS = {  # register ids by the part of the paper that states them
@@ -65,8 +62,7 @@ def test_bounded_numbers_print_their_bound(register, bound):
 def test_the_register_holds_only_chapters_that_still_run(register):
     # A chapter removed from the book, or turned into a page without code, would leave its
     # records behind: verify would compare data against them, and builds would call them stale.
-    running = {Path(name).name for name in toc_files()
-               if "```{code-cell}" in (paths.ROOT / f"{name}.md").read_text(encoding="utf-8")}
+    running = {path.stem for path in reproduce.chapters()}
     publishing = set(register["chapters"]) | {item["chapter"] for item in
                                               [*register["numbers"].values(), *register["figures"].values()]}
     assert publishing <= running, (f"figures/numbers.json holds records of {sorted(publishing - running)}, "
