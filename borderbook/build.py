@@ -77,11 +77,11 @@ def _up_to_date(kind: str, digest: str) -> bool:
 
 
 def _sphinx(kind: str) -> int:
-    """Run Jupyter Book for ``kind`` in its work folder; log its output, show it prefixed."""
-    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(paths.ROOT),
+    """Run Jupyter Book for ``kind`` in its work folder (:mod:`borderbook.jupyter_book_cli`);
+    log its output, show it prefixed."""
+    builder = ["--builder", "pdflatex"] if kind == "pdf" else []
+    command = [sys.executable, "-m", "borderbook.jupyter_book_cli", "build", str(paths.ROOT), *builder,
                "--path-output", str(WORK / kind), *FLAGS]
-    if kind == "pdf":
-        command[3:3] = ["--builder", "pdflatex"]
     with (LOGS / f"{kind}.log").open("w", encoding="utf-8") as log:
         process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE, env=_environment(),
                                    stderr=subprocess.STDOUT, text=True)
