@@ -51,7 +51,6 @@ class Book:
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """A copy built once successfully, so that failures can be seen to keep its outputs."""
