@@ -4,7 +4,8 @@
   (see :mod:`borderbook.freshness`) lose their execution-cache record and are re-read,
   so MyST-NB executes them again; pages built from the register are re-read with them.
 - While reading, each chapter declares the data files it read as Sphinx dependencies,
-  so every builder (HTML, LaTeX) rebuilds it when they change.
+  so every builder (HTML, LaTeX) rebuilds it when they change. When the navigation
+  changes (a page added, a title edited), every page is written again.
 - Fail-closed checks, each a warning (an error under ``-W``) that names file and line:
   a quantity typed into prose, a value pasted from another page, a Markdown footnote
   without definition, a figure without caption or alt text, a data row whose source is
@@ -52,6 +53,8 @@ def setup(app):
     app.connect("source-read", _check_source)
     app.connect("doctree-read", _after_read)
     app.connect("env-check-consistency", _check_unused_numbers)
+    app.connect("env-before-read-docs", _remember_navigation)
+    app.connect("env-updated", _rewrite_all_if_navigation_changed)
     app.connect("html-page-context", _repair_bibliography_roles)
     app.add_post_transform(PersianInLatex)
     app.add_directive("numbers-register", NumbersRegister)
@@ -81,6 +84,24 @@ def _outdated(app, env, added, changed, removed):
         outdated |= {doc for doc, deps in env.dependencies.items() if register in {str(d) for d in deps}}
         outdated |= {f"{CHAPTERS}{chapter}" for chapter in stale if f"{CHAPTERS}{chapter}" in env.found_docs}
     return sorted(outdated)
+
+
+def _navigation(env) -> str:
+    """The book's navigation, as every HTML page's sidebar shows it: the tree and the titles."""
+    return json.dumps([sorted((doc, list(children)) for doc, children in env.toctree_includes.items()),
+                       sorted((doc, title.astext()) for doc, title in env.titles.items())])
+
+
+def _remember_navigation(app, env, docnames):
+    app.borderbook_navigation = _navigation(env)
+
+
+def _rewrite_all_if_navigation_changed(app, env):
+    """Every page must be written again when a page is added or a title changes: Sphinx
+    writes only the pages it read again, and the others would keep an outdated sidebar."""
+    if app.borderbook_navigation != _navigation(env):
+        return sorted(env.found_docs)
+    return []
 
 
 def _purge(app, env, docname):

@@ -179,3 +179,18 @@ def test_the_reproducibility_page_shows_the_latest_verification(tmp_path):
         code, output = book.build()
         assert code == 0, output[-3000:]
         assert f"last reported {verdict}" in page.read_text(encoding="utf-8")
+
+
+def test_a_new_page_reaches_the_sidebar_of_every_page(tmp_path, built):
+    book = _copy_of(built, tmp_path)
+    # A first build in the copy writes every page (Sphinx sees a new folder); an edit makes it run.
+    book.edit(CHAPTER, "## The plan of the book", "## The plan of this book")
+    assert book.build()[0] == 0
+    (tmp_path / "chapters" / "extra.md").write_text("# An extra appendix\n\nSome words.\n", encoding="utf-8")
+    book.edit("_toc.yml", "  - file: chapters/bibliography",
+              "  - file: chapters/extra\n  - file: chapters/bibliography")
+    code, output = book.build()
+    assert code == 0, output[-3000:]
+    for page in ("01-introduction", "numbers", "glossary"):
+        html = (tmp_path / "_build" / "html" / "chapters" / f"{page}.html").read_text(encoding="utf-8")
+        assert "An extra appendix" in html, f"{page} does not list the new page in its sidebar"
