@@ -41,9 +41,14 @@ def inputs(record: dict) -> dict[str, str]:
 
 
 def stale_chapters(book: dict | None = None) -> dict[str, list[str]]:
-    """``{chapter: [changed input files]}`` for every chapter whose inputs changed."""
+    """``{chapter: [changed input files]}`` for every chapter whose inputs changed, and for
+    every chapter of the book that has no record in the register: whatever the execution
+    cache holds for it, its figures and numbers were never published here."""
+    from borderbook import reproduce
+
     book = register() if book is None else book
-    stale = {}
+    stale = {path.stem: [f"{paths.NUMBERS.relative_to(paths.ROOT)} (not published)"]
+             for path in reproduce.chapters() if path.stem not in book.get("chapters", {})}
     for chapter, record in book.get("chapters", {}).items():
         changed = [name for name, recorded in sorted(inputs(record).items())
                    if checksum(paths.ROOT / name) != recorded]

@@ -194,3 +194,14 @@ def test_a_new_page_reaches_the_sidebar_of_every_page(tmp_path, built):
     for page in ("01-introduction", "numbers", "glossary"):
         html = (tmp_path / "_build" / "html" / "chapters" / f"{page}.html").read_text(encoding="utf-8")
         assert "An extra appendix" in html, f"{page} does not list the new page in its sidebar"
+
+
+def test_deleting_figures_republishes_them_although_the_cache_is_warm(tmp_path, built):
+    book = _copy_of(built, tmp_path)
+    shutil.rmtree(tmp_path / "figures")
+    code, output = book.build()
+    assert code == 0, output[-3000:]
+    assert executed(output) == {"01-introduction", "glossary", "reproducibility"}
+    published = json.loads((tmp_path / "figures" / "numbers.json").read_text(encoding="utf-8"))
+    assert set(published["chapters"]) == {"01-introduction", "glossary", "reproducibility"}
+    assert (tmp_path / "figures" / "fig-border-lengths.svg").exists()
