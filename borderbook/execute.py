@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from borderbook import freshness, kernels, paths
+from borderbook import freshness, kernels, paths, reproduce
 
 CONFIG = paths.ROOT / "_config.yml"
 
@@ -29,36 +29,16 @@ def settings() -> dict:
 
 
 def pending(cache_path: Path) -> list[Path]:
-    """The chapters of the book that the cache cannot serve (after forgetting stale ones).
+    """The chapters of the book that the cache cannot serve, after forgetting stale ones.
 
-    A chapter that has published is served if the cache holds a record for it and its
-    recorded inputs, code cells included, still hold (:mod:`borderbook.freshness`); only a
-    chapter that never published is read and matched against the cache, which costs more.
-    When nothing is stale or missing, this answers without loading jupyter-cache or MyST-NB:
-    it runs before every build, no-op builds included.
+    A chapter is served if the cache holds a record for it and it is not stale: its recorded
+    inputs, code cells included, still hold, and it has published at all
+    (:mod:`borderbook.freshness`). When nothing is stale, this answers without loading
+    jupyter-cache or MyST-NB: it runs before every build, no-op builds included.
     """
-    from borderbook import reproduce
-
-    chapters = reproduce.chapters()
-    published = freshness.register().get("chapters", {})
-    if not freshness.stale_chapters() and {p.stem for p in chapters} <= set(published) \
-            and {p.stem for p in chapters} <= _cached_stems(cache_path):
-        return []
-    from jupyter_cache import get_cache
-
     freshness.forget_stale(cache_path)
-    cache = get_cache(cache_path)
-    cached = {Path(record.uri).stem for record in cache.list_cache_records()}
-    missing = []
-    for path in chapters:
-        if path.stem not in cached:
-            missing.append(path)
-        elif path.stem not in published:
-            try:
-                cache.match_cache_notebook(_read(path))
-            except KeyError:
-                missing.append(path)
-    return missing
+    cached = _cached_stems(cache_path)
+    return [path for path in reproduce.chapters() if path.stem not in cached]
 
 
 def _cached_stems(cache_path: Path) -> set[str]:

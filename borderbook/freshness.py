@@ -44,6 +44,8 @@ def stale_chapters(book: dict | None = None) -> dict[str, list[str]]:
     """``{chapter: [changed input files]}`` for every chapter whose inputs changed, and for
     every chapter of the book that has no record in the register: whatever the execution
     cache holds for it, its figures and numbers were never published here."""
+    # Imported here: chapters import this module, and every borderbook module a chapter
+    # imports counts among its inputs; reproduce (and kernels) are not theirs.
     from borderbook import reproduce
 
     book = register() if book is None else book

@@ -44,25 +44,17 @@ def test_a_kernel_that_loses_its_ports_is_started_again(monkeypatch, taken_port)
     assert notebook.cells[0].outputs[0]["data"]["text/plain"] == "42"
 
 
-def test_a_chapter_that_raises_is_not_run_twice():
+@pytest.mark.parametrize("message, attempts", [
+    ("the chapter's own error", 1),                                   # never run a chapter twice
+    ("Kernel died before replying to kernel_info", kernels.ATTEMPTS),  # a kernel that never starts
+])
+def test_only_a_kernel_that_died_while_starting_is_started_again(message, attempts):
     calls = []
 
-    def chapter():
+    def execute():
         calls.append(1)
-        raise RuntimeError("the chapter's own error")
+        raise RuntimeError(message)
 
-    with pytest.raises(RuntimeError, match="own error"):
-        kernels.run(chapter)
-    assert len(calls) == 1
-
-
-def test_a_kernel_that_never_starts_fails_after_a_few_attempts():
-    calls = []
-
-    def never():
-        calls.append(1)
-        raise RuntimeError("Kernel died before replying to kernel_info")
-
-    with pytest.raises(RuntimeError, match="kernel_info"):
-        kernels.run(never)
-    assert len(calls) == kernels.ATTEMPTS
+    with pytest.raises(RuntimeError, match=message):
+        kernels.run(execute)
+    assert len(calls) == attempts
