@@ -9,7 +9,7 @@ import re
 import pytest
 import yaml
 
-from borderbook import freshness, paths
+from borderbook import data, freshness, paths
 
 PDF = paths.BUILD / "pdf" / "taliban-at-the-border.pdf"
 HTML = paths.BUILD / "html"
@@ -43,6 +43,15 @@ def chapter_sources() -> list:
 def register() -> dict:
     """The published register of numbers and figures."""
     return json.loads(paths.NUMBERS.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def quantity_rows() -> dict:
+    """Every row of every quantity table (figures with bound, claimant, kind), by ``resource:id``."""
+    descriptor = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    return {f"{resource['name']}:{row_id}": row
+            for resource in descriptor["resources"] if resource.get("schema") == "schemas/quantity.json"
+            for row_id, row in data.load(resource["name"]).iterrows()}
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,14 @@
-"""The audit's verdicts follow from the data rows: each verdict is reachable and means what it says."""
+"""The audit's verdicts follow from the data rows: each verdict is reachable and means what it says;
+the appendix shows every check with the rows it compared and their sources."""
+
+import re
 
 import pytest
 
+from borderbook import bib, data
 from borderbook.audit import VERDICTS, agreement, arithmetic
+
+from .conftest import HTML
 
 
 def row(value, bound="exact", measure="vehicles a day", unit="vehicles", period="2021-07"):
@@ -36,3 +42,20 @@ def test_arithmetic_verdicts(stated, computed, bound, tolerance, verdict):
 
 def test_every_verdict_is_explained():
     assert all(text for text in VERDICTS.values())
+
+
+def test_the_appendix_lists_at_least_fifteen_checks_each_with_its_rows_and_sources(register):
+    page = (HTML / "chapters" / "audit.html").read_text(encoding="utf-8")
+    checks = [item for item in re.findall(r"<li><p><strong>.*?</li>", page, flags=re.S)
+              if "Rows compared:" in item]
+    assert len(checks) == register["numbers"]["audit-checks"]["value"] >= 15
+    known = bib.keys()
+    for check in checks:
+        name = re.match(r"<li><p><strong>([^<]+)", check).group(1)
+        assert re.search(r"<em>([^<]+)</em>", check).group(1) in VERDICTS, name
+        rows = re.findall(r'<span class="pre">(\w+):([^<]+)</span>', check)
+        assert rows, f"{name}: no row compared"
+        for table, row_id in rows:
+            assert row_id in data.load(table).index, f"{name}: no row {table}:{row_id}"
+        sources = re.search(r"sources: ([^<]+)\.</p>", check).group(1).split(", ")
+        assert sources and set(sources) <= known, f"{name}: unknown source in {sources}"

@@ -1,5 +1,6 @@
 """The built book: every toc page and nothing else, no warnings, no re-execution when unchanged."""
 
+import html
 import json
 import re
 import subprocess
@@ -47,11 +48,29 @@ def test_every_figure_has_its_files_caption_and_alt_text(register):
             assert (paths.FIGURES / f"{name}.{ext}").stat().st_size > 0
 
 
-def test_every_glued_number_appears_in_the_html(register):
+def test_every_glued_number_appears_in_the_html_with_its_provenance(register):
+    register_page = (HTML / "chapters" / "numbers.html").read_text(encoding="utf-8")
     for name, number in register["numbers"].items():
         page = (HTML / "chapters" / f"{number['chapter']}.html").read_text(encoding="utf-8")
-        assert f'data-number="{name}"' in page, f"{name} is published but not shown in the HTML"
-        assert json.dumps(number["text"])[1:-1] in page or number["text"] in page
+        marks = re.findall(rf'<a class="bb-number" href="numbers\.html#(number-[^"]+)" '
+                           rf'data-number="{re.escape(name)}" data-provenance="([^"]*)">([^<]*)</a>', page)
+        assert marks, f"{name} is published but not shown in the HTML"
+        for anchor, provenance, text in marks:
+            provenance = html.unescape(provenance)
+            assert html.unescape(text) == number["text"], name
+            assert number["formula"] in provenance, f"{name}: formula missing from its provenance"
+            assert all(ref in provenance for ref in number["inputs"]), f"{name}: an input is missing"
+            assert all(key in provenance for key in number["sources"]), f"{name}: a source is missing"
+            assert f'id="{anchor}"' in register_page, f"{name}: no row {anchor} in the register"
+
+
+def test_every_figure_offers_its_data_and_vector_files_for_download(register):
+    for name, figure in register["figures"].items():
+        page = (HTML / "chapters" / f"{figure['chapter']}.html").read_text(encoding="utf-8")
+        for ext in ("csv", "svg", "pdf"):
+            link = re.search(rf'download="" href="\.\./(_downloads/[0-9a-f]+/{name}\.{ext})"', page)
+            assert link, f"{figure['chapter']}: no download of {name}.{ext}"
+            assert freshness.checksum(HTML / link.group(1)) == freshness.checksum(paths.FIGURES / f"{name}.{ext}")
 
 
 def test_no_page_shows_markdown_table_syntax_as_text():

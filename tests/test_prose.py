@@ -1,7 +1,11 @@
-"""No quantity is typed by hand into a chapter's prose; the scanner itself catches one."""
+"""No quantity is typed by hand into a chapter's prose; the scanner itself catches one; a claim
+reads as its claimant's, with its source."""
+
+import re
 
 import pytest
 
+from borderbook import paths
 from borderbook.prose import typed_quantities
 
 from .conftest import chapter_sources
@@ -21,3 +25,22 @@ def test_the_scanner_flags_typed_numbers_and_spares_dates_and_glue(tmp_path):
         "The border is 1,344 km long.\n"
         "Prices rose by 56%.\n", encoding="utf-8")
     assert [line for line, _ in typed_quantities(page)] == [6, 7]
+
+
+def test_a_claim_is_printed_beside_its_claimant_and_its_source(register, quantity_rows):
+    # A figure someone asserts in their own interest (kind "claimed") must not read as a fact:
+    # the paragraph that prints it names the claimant and cites where the claim was made.
+    checked = 0
+    for name, number in register["numbers"].items():
+        claims = [quantity_rows[ref] for ref in number["inputs"] if ref in quantity_rows
+                  and quantity_rows[ref]["kind"] == "claimed" and quantity_rows[ref]["value"] == number["value"]]
+        if not claims:
+            continue
+        source = (paths.CHAPTERS / f"{number['chapter']}.md").read_text(encoding="utf-8")
+        paragraphs = [p for p in re.split(r"\n\s*\n", source) if f"`{name}`" in p]
+        for claim in claims:
+            names = re.findall(r"[A-Z][\w'’-]{3,}", re.split(r"[(,]", claim["claimant"])[0])
+            assert any(any(n in p for n in names) and re.search(r"\{(foot)?cite", p) for p in paragraphs), \
+                f"{name}: the claim of {claim['claimant']} is printed without its claimant or source"
+            checked += 1
+    assert checked >= 10

@@ -1,10 +1,8 @@
 """Every quantitative statement of the paper is accounted for, and bounds stay bounds."""
 
-import json
-
 import pytest
 
-from borderbook import data, paths, publish, reproduce
+from borderbook import data, publish, reproduce
 
 STATEMENTS = data.load("paper_register")
 SECTIONS = {  # register ids by the part of the paper that states them
@@ -28,19 +26,8 @@ def test_statements_not_published_say_why():
     assert skipped["note"].notna().all() and (skipped["note"].str.len() > 5).all()
 
 
-def _rows():
-    """Every row of every quantity table, by ``resource:id``."""
-    descriptor = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
-    rows = {}
-    for resource in descriptor["resources"]:
-        if resource.get("schema") == "schemas/quantity.json":
-            for row_id, row in data.load(resource["name"]).iterrows():
-                rows[f"{resource['name']}:{row_id}"] = row
-    return rows
-
-
-def test_a_figure_restated_from_one_row_keeps_that_rows_bound(register):
-    rows = _rows()
+def test_a_figure_restated_from_one_row_keeps_that_rows_bound(register, quantity_rows):
+    rows = quantity_rows
     checked = 0
     for name, number in register["numbers"].items():
         if len(number["inputs"]) != 1 or number["inputs"][0] not in rows or isinstance(number["value"], list):
