@@ -85,7 +85,7 @@ CHAPTER = "chapters/01-introduction.md"
      r"01-introduction\.md:\d+: WARNING: .*pastes a value from another page"),
     ((CHAPTER, "## The plan of the book", "A claim.[^missing]\n\n## The plan of the book"),
      r"01-introduction\.md:\d+: WARNING: footnote \[\^missing\] has no definition"),
-    ((CHAPTER, "a spread of\n{glue}`length-spread`", "a wide spread"),
+    ((CHAPTER, "a spread of {glue}`length-spread`", "a wide spread"),
      r"WARNING: published number or figure 'length-spread' \(chapter 01-introduction\) is used by no page"),
     (("data/raw/border_lengths.csv", "mfatj2013border", "nosuchkey2099"),
      r"border_lengths\.csv, row 3, field 'source': 'nosuchkey2099' is not a key of references\.bib"),
