@@ -1,8 +1,10 @@
-"""The PDF holds the title, the credit, every chapter, the glued numbers and its footnotes."""
+"""The PDF holds the title, the credit, every chapter, the glued numbers, its footnotes and the
+glossary's scripts."""
 
 import re
+import unicodedata
 
-from borderbook import paths
+from borderbook import data, paths
 
 from .conftest import chapter_sources
 
@@ -49,3 +51,17 @@ def test_metadata_and_bookmarks():
     assert reader.metadata.author == "Mélanie Sadozaï"
     titles = [item.title for item in reader.outline if not isinstance(item, list)]
     assert any(t.endswith("Introduction") for t in titles) and any(t.endswith("Conclusion") for t in titles)
+
+
+def test_the_glossary_prints_every_script_form(pdf_text):
+    # The fonts must carry Tajik Cyrillic (ҳ, ҷ, ӣ, ӯ …) and Persian script, or the glossary prints
+    # blanks. Text extraction returns Persian as presentation forms (hence NFKC), and cannot map
+    # the lam-alef and Allah ligatures back to letters: words holding them are left out. It
+    # also turns a zero-width non-joiner into a space, so words are compared without it.
+    text = unicodedata.normalize("NFKC", pdf_text)
+    terms, places = data.load("glossary"), data.load("places")
+    forms = [*terms["tajik"].dropna(), *terms["dari"].dropna(), *places["name_local"].dropna()]
+    words = {word for form in forms for word in form.replace("\u200c", " ").split()}
+    checked = {w for w in words if not re.search("لا|الله", w)}
+    assert len(checked) >= 40
+    assert sorted(w for w in checked if w not in text) == []
