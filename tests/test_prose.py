@@ -1,6 +1,7 @@
 """No quantity is typed by hand into a chapter's prose; the scanner itself catches one; a claim
 reads as its claimant's, with its source."""
 
+import html
 import re
 
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from borderbook import paths
 from borderbook.prose import typed_quantities
 
-from .conftest import chapter_sources
+from .conftest import HTML, chapter_sources
 
 
 @pytest.mark.parametrize("chapter", chapter_sources(), ids=lambda p: p.name)
@@ -44,3 +45,33 @@ def test_a_claim_is_printed_beside_its_claimant_and_its_source(register, quantit
                 f"{name}: the claim of {claim['claimant']} is printed without its claimant or source"
             checked += 1
     assert checked >= 10
+
+
+def _glossary_entries() -> list[str]:
+    """The entries of the built glossary, as the reader sees them."""
+    page = (HTML / "chapters" / "glossary.html").read_text(encoding="utf-8")
+    return [html.unescape(term) for term in re.findall(r'<dt id="term-[^"]*"[^>]*>([^<]+)', page)]
+
+
+def _prose(source: str) -> str:
+    """A chapter's running text: no front matter, code cells, directives or headings."""
+    source = re.sub(r"\A---\n.*?\n---\n", "", source, flags=re.S)
+    source = re.sub(r"^(```|:::).*?^\1", "", source, flags=re.S | re.M)
+    return re.sub(r"^#.*$", "", source, flags=re.M)
+
+
+def test_every_glossary_entry_is_linked_where_the_chapters_first_name_it():
+    entries = _glossary_entries()
+    assert len(entries) >= 20
+    text = "\n".join(_prose(p.read_text(encoding="utf-8")) for p in chapter_sources()
+                     if re.match(r"\d\d-", p.name))
+    links = {m.start(): (m.end(), m.group(2) or m.group(1))      # {term}`Nusai <Nusai (Darwaz-e Bala)>`
+             for m in re.finditer(r"\{term\}`([^`<]*?)\s*(?:<([^`>]+)>)?`", text)}
+    unlinked = []
+    for entry in entries:
+        word = re.sub(r"\s*\(.*\)$", "", entry)             # "Nusai (Darwaz-e Bala)" is named Nusai
+        first = re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
+        if first and not any(start < first.start() < end and target == entry
+                             for start, (end, target) in links.items()):
+            unlinked.append(f"{entry}: …{text[max(0, first.start() - 50):first.end()]}")
+    assert unlinked == [], "first named without a link to the glossary:\n" + "\n".join(unlinked)
