@@ -213,7 +213,7 @@ class NumbersRegister(SphinxDirective):
         lines = []
         for chapter in sorted({n["chapter"] for n in numbers.values()}):
             title = self.env.titles.get(f"{CHAPTERS}{chapter}")
-            lines += [f"### {title.astext() if title else chapter}", "", "```{list-table}", ":header-rows: 1",
+            lines += [f"## {title.astext() if title else chapter}", "", "```{list-table}", ":header-rows: 1",
                       ":widths: 22 18 30 30", ":class: bb-register", "",
                       "* - Number", "  - As printed", "  - Formula and inputs", "  - Sources"]
             for name, number in sorted(numbers.items()):
