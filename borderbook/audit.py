@@ -37,18 +37,22 @@ def agreement(paper, source, rounding: float = 0.05) -> tuple[str, str]:
     """Verdict for a paper row against a source row (pandas Series with quantity fields).
 
     ``rounding`` is the relative difference still read as the paper rounding the source.
+    The paper's row may hold someone else's claim that the paper reports (a president's
+    share, a headline): the detail then names that claimant, not the paper.
     """
+    stated = _who(paper)
     if source is None:
         return "not verifiable", "no available source states this figure"
     if paper["measure"] != source["measure"] or paper["unit"] != source["unit"]:
         return "category differs", f"the source measures {source['measure']} ({source['unit']})"
     gap = abs(paper["value"] - source["value"]) / abs(source["value"])
     if gap > rounding:
-        return "does not hold", f"the paper gives {paper['value']:g}, the source {source['value']:g}"
+        return "does not hold", f"{stated} gives {paper['value']:g}, the source {source['value']:g}"
     if _FAMILY[paper["bound"]] != _FAMILY[source["bound"]]:
-        return "bound differs", f"the source says {_words(source['bound'])}, the paper {_words(paper['bound'])}"
+        return "bound differs", (f"{stated} states it as \u201c{_words(paper['bound'])}\u201d, "
+                                 f"the source as \u201c{_words(source['bound'])}\u201d")
     if not _same_period(paper["period"], source["period"]):
-        return "period differs", f"the source's period is {source['period']}, the paper's {paper['period']}"
+        return "period differs", f"{stated} gives it for {paper['period']}, the source for {source['period']}"
     if gap:
         return "rounded", f"{source['value']:g} rounded to {paper['value']:g}"
     return "holds", f"both give {paper['value']:g} ({_words(paper['bound'])})"
@@ -60,8 +64,15 @@ _FAMILY = {"exact": "point", "approx": "point", "at_least": "floor", "more_than"
            "range": "range"}
 
 
+def _who(row) -> str:
+    """Who states the figure of a row checked against a source: its claimant, or the paper."""
+    claimant = row.get("claimant")
+    return claimant if isinstance(claimant, str) and claimant else "the paper"
+
+
 def _words(bound: str) -> str:
-    return bound.replace("_", " ")
+    """A bound as a reader says it: "about", "more than", "exact"."""
+    return "about" if bound == "approx" else bound.replace("_", " ")
 
 
 def _same_period(first, second) -> bool:

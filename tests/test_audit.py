@@ -40,6 +40,13 @@ def test_arithmetic_verdicts(stated, computed, bound, tolerance, verdict):
     assert arithmetic(stated, computed, bound, tolerance) == verdict
 
 
+def test_a_claim_the_paper_reports_is_named_as_its_claimants():
+    claim = {**row(46, "more_than", measure="Tajik share", unit="%"), "claimant": "Emomali Rahmon"}
+    estimate = row(27, "approx", measure="Tajik share", unit="%")
+    assert agreement(claim, estimate)[1] == "Emomali Rahmon gives 46, the source 27"
+    assert agreement(row(46), row(27))[1] == "the paper gives 46, the source 27"
+
+
 def test_every_verdict_is_explained():
     assert all(text for text in VERDICTS.values())
 
