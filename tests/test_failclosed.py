@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,17 +26,21 @@ chapters:
   - file: chapters/reproducibility
   - file: chapters/bibliography
 """
-
-
+LINK = re.compile(r"\{doc\}`(?:([^`<]*?)\s*<)?([^`<>]+)>?`")
 
 
 class Book:
-    """A scratch copy of the project, with its own borderbook, data, figures and _build."""
+    """A scratch copy of the project, with its own borderbook, data, figures and _build: a
+    small book (TOC) whose links to the chapters it leaves out become plain text."""
 
-    def __init__(self, root, toc=TOC):
+    def __init__(self, root):
         paths.scratch_copy(root)
-        if toc:
-            (root / "_toc.yml").write_text(toc)
+        (root / "_toc.yml").write_text(TOC)
+        kept = {Path(line.split("file: ")[1]).name for line in TOC.splitlines() if "file: " in line}
+        for page in (root / "chapters").glob("*.md"):
+            text = page.read_text(encoding="utf-8")
+            page.write_text(LINK.sub(lambda link: link.group(0) if Path(link.group(2)).name in kept
+                                     else link.group(1) or f"`{link.group(2)}`", text), encoding="utf-8")
         self.root = root
 
     def build(self, kind="html"):
