@@ -19,6 +19,7 @@
 """
 
 import csv
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -34,6 +35,8 @@ from borderbook import bib, catalogue, freshness, paths, prose
 
 logger = logging.getLogger(__name__)
 CHAPTERS = "chapters/"
+#: the modules whose code shapes the pages this extension renders (see _env_version)
+RENDERING = ("sphinxext.py", "citations.py", "catalogue.py", "prose.py", "bib.py")
 
 
 def setup(app):
@@ -62,7 +65,17 @@ def setup(app):
     app.add_directive("data-catalogue", DataCatalogue)
     # The theme logs a console error on a first visit, when no colour mode is stored yet.
     app.add_js_file(None, body='document.documentElement.dataset.mode ||= "auto";', priority=900)
-    return {"version": "1", "parallel_read_safe": False, "env_version": 2}
+    return {"version": "1", "parallel_read_safe": False, "env_version": _env_version()}
+
+
+def _env_version() -> int:
+    """Sphinx keeps its environment, and rewrites only the pages it reads again, while every
+    extension's env_version stays the same. Ours is a checksum of the code that renders the
+    pages, so that an edit to it reaches every page."""
+    digest = hashlib.sha256()
+    for module in RENDERING:
+        digest.update(Path(__file__).with_name(module).read_bytes())
+    return int(digest.hexdigest()[:12], 16)
 
 
 def _forget_stale_executions(app):
@@ -157,11 +170,11 @@ def _check_unused_numbers(app, env):
 
 
 def _repair_bibliography_roles(app, pagename, templatename, context, doctree):
-    """docutils wraps bibliography entries (role doc-biblioentry) in a role="list", which
-    screen readers and axe reject: a list must hold list items. Drop the wrapper's role."""
+    """docutils wraps bibliography entries in a role="list" but gives each the role
+    doc-biblioentry, deprecated and not allowed on a div: screen readers and axe then see a
+    list without items. The entries become the list's items."""
     if "body" in context:
-        context["body"] = context["body"].replace('<div role="list" class="citation-list">',
-                                                  '<div class="citation-list">')
+        context["body"] = context["body"].replace(' role="doc-biblioentry"', ' role="listitem"')
 
 
 def _check_data_sources():

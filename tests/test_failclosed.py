@@ -201,6 +201,18 @@ def test_a_new_page_reaches_the_sidebar_of_every_page(tmp_path, built):
         assert "An extra appendix" in html, f"{page} does not list the new page in its sidebar"
 
 
+def test_an_edit_to_the_extension_reaches_every_page(tmp_path, built):
+    book = _copy_of(built, tmp_path)
+    # A first build in the copy writes every page (Sphinx sees a new folder); an edit makes it run.
+    book.edit(CHAPTER, "## The plan of the book", "## The plan of this book")
+    assert book.build()[0] == 0
+    book.edit("borderbook/sphinxext.py", 'dataset.mode ||= "auto";', 'dataset.mode ||= "auto"; /* edited */')
+    code, output = book.build()
+    assert code == 0, output[-3000:]
+    pages = sorted((tmp_path / "_build" / "html" / "chapters").glob("*.html"))
+    assert pages and [p.name for p in pages if "/* edited */" not in p.read_text(encoding="utf-8")] == []
+
+
 def test_deleting_figures_republishes_them_although_the_cache_is_warm(tmp_path, built):
     book = _copy_of(built, tmp_path)
     shutil.rmtree(tmp_path / "figures")
