@@ -10,8 +10,8 @@ is left to the build, which executes it again and reports the error in its usual
 import os
 import sqlite3
 import time
-from contextlib import closing
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import yaml

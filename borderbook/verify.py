@@ -16,7 +16,6 @@ from pathlib import Path
 from borderbook import freshness, paths, reproduce
 
 
-
 def run(published: Path = paths.FIGURES) -> dict:
     """Regenerate into a scratch folder, compare, write the report; return it."""
     with tempfile.TemporaryDirectory(prefix="borderbook-verify-") as scratch:

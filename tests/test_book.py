@@ -70,7 +70,8 @@ def test_every_figure_offers_its_data_and_vector_files_for_download(register):
         for ext in ("csv", "svg", "pdf"):
             link = re.search(rf'download="" href="\.\./(_downloads/[0-9a-f]+/{name}\.{ext})"', page)
             assert link, f"{figure['chapter']}: no download of {name}.{ext}"
-            assert freshness.checksum(HTML / link.group(1)) == freshness.checksum(paths.FIGURES / f"{name}.{ext}")
+            published = freshness.checksum(paths.FIGURES / f"{name}.{ext}")
+            assert freshness.checksum(HTML / link.group(1)) == published, f"{name}.{ext}: download differs"
 
 
 def test_no_page_shows_markdown_table_syntax_as_text():

@@ -33,8 +33,8 @@ def test_a_claim_is_printed_beside_its_claimant_and_its_source(register, quantit
     # the paragraph that prints it names the claimant and cites where the claim was made.
     checked = 0
     for name, number in register["numbers"].items():
-        claims = [quantity_rows[ref] for ref in number["inputs"] if ref in quantity_rows
-                  and quantity_rows[ref]["kind"] == "claimed" and quantity_rows[ref]["value"] == number["value"]]
+        rows = [quantity_rows[ref] for ref in number["inputs"] if ref in quantity_rows]
+        claims = [row for row in rows if row["kind"] == "claimed" and row["value"] == number["value"]]
         if not claims:
             continue
         source = (paths.CHAPTERS / f"{number['chapter']}.md").read_text(encoding="utf-8")
