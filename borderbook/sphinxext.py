@@ -217,6 +217,27 @@ class PersianInLatex(SphinxPostTransform):
             text.parent.replace(text, pieces)
 
 
+#: A register row lists at most this many inputs, or sources; past it, it counts them (rows
+#: by table). A table row taller than a page runs off the PDF's page, and a count reads
+#: better than a column of sixty ids. The full lists stay in numbers.csv and numbers.json,
+#: and in the provenance the number shows in the text.
+LISTED = 12
+
+
+def _listed_inputs(refs: list[str]) -> str:
+    if len(refs) <= LISTED:
+        return ", ".join(refs)
+    tables = {}
+    for ref in refs:
+        table = ref.partition(":")[0]
+        tables[table] = tables.get(table, 0) + 1
+    return f"{len(refs)} rows (" + ", ".join(f"{table}: {count}" for table, count in tables.items()) + ")"
+
+
+def _listed_sources(keys: list[str]) -> str:
+    return ", ".join(keys) if len(keys) <= LISTED else f"{len(keys)} sources (listed in numbers.csv)"
+
+
 class NumbersRegister(SphinxDirective):
     """Render the register of published numbers, grouped by chapter, with an anchor per number."""
 
@@ -226,8 +247,10 @@ class NumbersRegister(SphinxDirective):
         lines = []
         for chapter in sorted({n["chapter"] for n in numbers.values()}):
             title = self.env.titles.get(f"{CHAPTERS}{chapter}")
+            # longtable: Sphinx sets a table of fewer than 30 rows in one that cannot break
+            # across PDF pages, and a chapter's numbers run longer than a page.
             lines += [f"## {title.astext() if title else chapter}", "", "```{list-table}", ":header-rows: 1",
-                      ":widths: 22 18 30 30", ":class: bb-register", "",
+                      ":widths: 22 18 30 30", ":class: bb-register longtable", "",
                       "* - Number", "  - As printed", "  - Formula and inputs", "  - Sources"]
             for name, number in sorted(numbers.items()):
                 if number["chapter"] != chapter:
@@ -236,12 +259,12 @@ class NumbersRegister(SphinxDirective):
                 # Plain text, not code: in the PDF, code does not wrap inside a table cell.
                 lines += [f'* - <span id="number-{name}"></span>{_escape(name)}',
                           f"  - {_escape(number['text'])}",
-                          f"  - {_escape(number['formula'])}; from {_escape(', '.join(number['inputs']))}",
-                          f"  - {_escape(', '.join(number['sources']))}{statements}"]
+                          f"  - {_escape(number['formula'])}; from {_escape(_listed_inputs(number['inputs']))}",
+                          f"  - {_escape(_listed_sources(number['sources']))}{statements}"]
             lines += ["```", ""]
         # Each source once, not once per number: every {cite} costs a lookup at build time.
         keys = sorted({key for number in numbers.values() for key in number["sources"]})
-        lines += ["### The sources by key", ""] + [f"- {_escape(key)}: {{cite:t}}`{key}`" for key in keys]
+        lines += ["## The sources by key", ""] + [f"- {_escape(key)}: {{cite:t}}`{key}`" for key in keys]
         container = nodes.container(classes=["bb-numbers-register"])
         self.state.nested_parse(StringList(lines, source=str(paths.NUMBERS)), self.content_offset, container)
         return [container]

@@ -65,3 +65,11 @@ def test_the_glossary_prints_every_script_form(pdf_text):
     checked = {w for w in words if not re.search("لا|الله", w)}
     assert len(checked) >= 40
     assert sorted(w for w in checked if w not in text) == []
+
+
+def test_nothing_runs_off_a_page():
+    # TeX reports an overfull \vbox while shipping out a page when a table or a footnote
+    # taller than the page runs off its bottom: the reader loses what it held. (Found in
+    # the register of numbers, whose tables could not break across pages.)
+    log = (paths.BUILD / "logs" / "pdf.log").read_text(encoding="utf-8")
+    assert "Overfull \\vbox" not in log
