@@ -60,6 +60,7 @@ def setup(app):
     app.connect("env-updated", _rewrite_all_if_navigation_changed)
     app.connect("html-page-context", _repair_bibliography_roles)
     app.add_post_transform(PersianInLatex)
+    app.add_post_transform(FootnoteMarkSeparator)
     app.add_directive("numbers-register", NumbersRegister)
     app.add_directive("verification-report", VerificationReport)
     app.add_directive("data-catalogue", DataCatalogue)
@@ -193,6 +194,23 @@ def _check_data_sources():
                     logger.warning(f"source {row.get('source')!r} is not a key of references.bib",
                                    location=(str(path.relative_to(paths.ROOT)), number),
                                    type="borderbook", subtype="source")
+
+
+class FootnoteMarkSeparator(SphinxPostTransform):
+    """In the PDF, two footnote marks in a row print as one number (10 then 11 reads "1011"):
+    a superscript comma goes between them, as in a printed book."""
+
+    builders = ("latex",)
+    default_priority = 650   # after Sphinx has made references into footnotes and marks (600)
+
+    def run(self, **kwargs):
+        from sphinx.builders.latex.nodes import footnotemark
+
+        marks = (nodes.footnote, footnotemark)
+        for mark in list(self.document.findall(lambda node: isinstance(node, marks))):
+            if isinstance(mark.next_node(descend=False, siblings=True), marks):
+                mark.parent.insert(mark.parent.index(mark) + 1,
+                                   nodes.raw("", r"\textsuperscript{,}", format="latex"))
 
 
 class PersianInLatex(SphinxPostTransform):

@@ -73,3 +73,11 @@ def test_nothing_runs_off_a_page():
     # the register of numbers, whose tables could not break across pages.)
     log = (paths.BUILD / "logs" / "pdf.log").read_text(encoding="utf-8")
     assert "Overfull \\vbox" not in log
+
+
+def test_footnote_marks_in_a_row_are_separated():
+    # Two marks in a row, 10 and 11, would print as "1011": a superscript comma goes between.
+    tex = (paths.BUILD / "work" / "pdf" / "_build" / "latex" / "book.tex").read_text(encoding="utf-8")
+    mark = r"(\\end\{footnote\}|\\sphinxfootnotemark\[\d+\])"
+    assert len(re.findall(mark, tex)) > 50
+    assert re.findall(mark + r"%?\s*(\\begin\{footnote\}|\\sphinxfootnotemark)", tex) == []
