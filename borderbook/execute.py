@@ -31,14 +31,22 @@ def settings() -> dict:
 def pending(cache_path: Path) -> list[Path]:
     """The chapters of the book that the cache cannot serve, after forgetting stale ones.
 
+    Records of chapters that no longer run leave the register first (:func:`publish.prune`).
     A chapter is served if the cache holds a record for it and it is not stale: its recorded
     inputs, code cells included, still hold, and it has published at all
     (:mod:`borderbook.freshness`). When nothing is stale, this answers without loading
     jupyter-cache or MyST-NB: it runs before every build, no-op builds included.
     """
+    chapters = reproduce.chapters()
+    running = {path.stem for path in chapters}
+    if freshness.publishing_chapters(freshness.register()) - running:
+        from borderbook import publish  # pandas and matplotlib: only when there is something to drop
+
+        for chapter in publish.prune(running):
+            print(f"[borderbook] {chapter} no longer runs: its numbers and figures leave figures/")
     freshness.forget_stale(cache_path)
     cached = _cached_stems(cache_path)
-    return [path for path in reproduce.chapters() if path.stem not in cached]
+    return [path for path in chapters if path.stem not in cached]
 
 
 def _cached_stems(cache_path: Path) -> set[str]:

@@ -22,6 +22,12 @@ def register(path: Path = paths.NUMBERS) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
+def publishing_chapters(book: dict) -> set[str]:
+    """The chapters a register holds records of: a run, a number or a figure."""
+    return set(book.get("chapters", {})) | {item["chapter"] for kind in ("numbers", "figures")
+                                            for item in book.get(kind, {}).values()}
+
+
 _CODE_CELL = re.compile(r"^```\{code-cell\}.*?^```\s*$", re.MULTILINE | re.DOTALL)
 
 

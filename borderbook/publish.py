@@ -195,26 +195,53 @@ def finish() -> Path:
     chapter.figures_dir.mkdir(parents=True, exist_ok=True)
     for filename, content in sorted(chapter.files.items()):
         _write_atomically(chapter.figures_dir / filename, content)
-    register = chapter.figures_dir / paths.NUMBERS.name
+
+    def replace_own(book: dict) -> dict:
+        kept = _without(book, {chapter.name})
+        kept["chapters"][chapter.name] = {"reads": dict(sorted(data.READS.items())), "code": _code(),
+                                          "notebook": _notebook(chapter.name)}
+        kept["figures"].update(chapter.figures)
+        kept["numbers"].update({name: asdict(number) for name, number in chapter.numbers.items()})
+        return kept
+
+    register = _rewrite_register(chapter.figures_dir, replace_own)
+    _current = None
+    return register
+
+
+def prune(running: set[str], figures_dir: Path = paths.FIGURES) -> list[str]:
+    """Drop the records and figure files of chapters that no longer run (removed from the
+    book, or left without code): ``make verify`` would compare against them, and the
+    register would list numbers no page prints. Return the chapters dropped."""
+    book = freshness.register(figures_dir / paths.NUMBERS.name)
+    gone = set(freshness.publishing_chapters(book)) - running
+    if gone:
+        _rewrite_register(figures_dir, lambda book: _without(book, gone))
+    return sorted(gone)
+
+
+def _without(book: dict, chapters: set[str]) -> dict:
+    """The register without the records of ``chapters``."""
+    kept = {kind: {key: item for key, item in book.get(kind, {}).items() if item["chapter"] not in chapters}
+            for kind in ("numbers", "figures")}
+    kept["chapters"] = {name: run for name, run in book.get("chapters", {}).items() if name not in chapters}
+    return kept
+
+
+def _rewrite_register(figures_dir: Path, change) -> Path:
+    """Replace the register by ``change(register)``, under a lock (chapters finish in parallel),
+    deleting the files of the figures it no longer holds; the CSV copy follows."""
+    register = figures_dir / paths.NUMBERS.name
     with open(register.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         book = json.loads(register.read_text(encoding="utf-8")) if register.exists() else {}
-        numbers = {k: v for k, v in book.get("numbers", {}).items() if v["chapter"] != chapter.name}
-        numbers.update({k: asdict(v) for k, v in chapter.numbers.items()})
-        figures = {k: v for k, v in book.get("figures", {}).items() if v["chapter"] != chapter.name}
-        figures.update(chapter.figures)
-        for dropped in set(book.get("figures", {})) - set(figures):
+        changed = change(book)
+        for dropped in set(book.get("figures", {})) - set(changed["figures"]):
             for ext in ("svg", "pdf", "csv"):
-                (chapter.figures_dir / f"{dropped}.{ext}").unlink(missing_ok=True)
-        chapters = dict(book.get("chapters", {}))
-        chapters[chapter.name] = {"reads": dict(sorted(data.READS.items())), "code": _code(),
-                                  "notebook": _notebook(chapter.name)}
-        book = {"chapters": dict(sorted(chapters.items())), "figures": dict(sorted(figures.items())),
-                "numbers": dict(sorted(numbers.items()))}
-        text = json.dumps(book, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+                (figures_dir / f"{dropped}.{ext}").unlink(missing_ok=True)
+        text = json.dumps(changed, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
         _write_atomically(register, text.encode("utf-8"))
-        _write_atomically(register.with_suffix(".csv"), _register_csv(book["numbers"]))
-    _current = None
+        _write_atomically(register.with_suffix(".csv"), _register_csv(changed["numbers"]))
     return register
 
 

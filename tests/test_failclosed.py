@@ -222,3 +222,14 @@ def test_deleting_figures_republishes_them_although_the_cache_is_warm(tmp_path, 
     published = json.loads((tmp_path / "figures" / "numbers.json").read_text(encoding="utf-8"))
     assert set(published["chapters"]) == {"01-introduction", "glossary", "reproducibility"}
     assert (tmp_path / "figures" / "fig-border-lengths.svg").exists()
+
+
+def test_a_chapter_that_no_longer_runs_leaves_the_register(tmp_path, built):
+    book = _copy_of(built, tmp_path)
+    (tmp_path / "chapters" / "reproducibility.md").write_text(
+        "# Appendix: reproducibility\n\nA page without code now.\n", encoding="utf-8")
+    code, output = book.build()
+    assert code == 0, output[-3000:]
+    assert "reproducibility no longer runs" in output
+    published = json.loads((tmp_path / "figures" / "numbers.json").read_text(encoding="utf-8"))
+    assert freshness.publishing_chapters(published) == {"01-introduction", "glossary"}

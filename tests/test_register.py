@@ -2,7 +2,7 @@
 
 import pytest
 
-from borderbook import data, publish, reproduce
+from borderbook import data, freshness, publish, reproduce
 
 STATEMENTS = data.load("paper_register")
 SECTIONS = {  # register ids by the part of the paper that states them
@@ -51,8 +51,7 @@ def test_the_register_holds_exactly_the_chapters_that_run(register):
     # records behind, and verify would compare data against them; a chapter that runs without
     # publishing would count as stale and run at every build.
     running = {path.stem for path in reproduce.chapters()}
-    publishing = set(register["chapters"]) | {item["chapter"] for item in
-                                              [*register["numbers"].values(), *register["figures"].values()]}
+    publishing = freshness.publishing_chapters(register)
     assert publishing <= running, (f"figures/numbers.json holds records of {sorted(publishing - running)}, "
-                                   "which no longer run: delete figures/ and rebuild the book")
+                                   "which no longer run: `make book` drops them")
     assert set(register["chapters"]) == running, "every chapter that runs must call publish.finish()"
