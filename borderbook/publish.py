@@ -214,7 +214,7 @@ def prune(running: set[str], figures_dir: Path = paths.FIGURES) -> list[str]:
     book, or left without code): ``make verify`` would compare against them, and the
     register would list numbers no page prints. Return the chapters dropped."""
     book = freshness.register(figures_dir / paths.NUMBERS.name)
-    gone = set(freshness.publishing_chapters(book)) - running
+    gone = freshness.publishing_chapters(book) - running
     if gone:
         _rewrite_register(figures_dir, lambda book: _without(book, gone))
     return sorted(gone)

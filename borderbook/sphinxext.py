@@ -22,6 +22,7 @@ import csv
 import hashlib
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 from docutils import nodes
@@ -245,10 +246,7 @@ LISTED = 12
 def _listed_inputs(refs: list[str]) -> str:
     if len(refs) <= LISTED:
         return ", ".join(refs)
-    tables = {}
-    for ref in refs:
-        table = ref.partition(":")[0]
-        tables[table] = tables.get(table, 0) + 1
+    tables = Counter(ref.partition(":")[0] for ref in refs)
     return f"{len(refs)} rows (" + ", ".join(f"{table}: {count}" for table, count in tables.items()) + ")"
 
 
@@ -277,7 +275,8 @@ class NumbersRegister(SphinxDirective):
                 # Plain text, not code: in the PDF, code does not wrap inside a table cell.
                 lines += [f'* - <span id="number-{name}"></span>{_escape(name)}',
                           f"  - {_escape(number['text'])}",
-                          f"  - {_escape(number['formula'])}; from {_escape(_listed_inputs(number['inputs']))}",
+                          f"  - {_escape(number['formula'])}; "
+                          f"from {_escape(_listed_inputs(number['inputs']))}",
                           f"  - {_escape(_listed_sources(number['sources']))}{statements}"]
             lines += ["```", ""]
         # Each source once, not once per number: every {cite} costs a lookup at build time.
