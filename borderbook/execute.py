@@ -35,7 +35,7 @@ def pending(cache_path: Path) -> list[Path]:
     A chapter is served if the cache holds a record for it and it is not stale: its recorded
     inputs, code cells included, still hold, and it has published at all
     (:mod:`borderbook.freshness`). When nothing is stale, this answers without loading
-    jupyter-cache or MyST-NB: it runs before every build, no-op builds included.
+    jupyter-cache or MyST-NB: it runs before every build that has something to do.
     """
     chapters = reproduce.chapters()
     running = {path.stem for path in chapters}

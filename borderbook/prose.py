@@ -25,9 +25,13 @@ ALLOWED = [
     r"\bISO \d+(?:-\d)?\b",        # a standard's name
 ]
 
-_PATTERNS = [
+#: what is not running text: the jupytext header, and code cells and directives
+_BLOCKS = [
     (re.compile(r"^---\n.*?\n---\n", re.DOTALL), "front matter"),
     (re.compile(r"^(`{3,}|~{3,}|:{3,}).*?^\1\s*$", re.DOTALL | re.MULTILINE), "fenced block"),
+]
+_PATTERNS = [
+    *_BLOCKS,
     (re.compile(r"\{[\w:-]+\}`[^`]*`"), "role"),
     (re.compile(r"`[^`]*`"), "inline code"),
     (re.compile(r"\]\([^)]*\)"), "link target"),
@@ -43,6 +47,14 @@ _PATTERNS = [
 def _blank(match: re.Match) -> str:
     """Replace a match by spaces, keeping its newlines so line numbers stay right."""
     return re.sub(r"[^\n]", " ", match.group(0))
+
+
+def running_text(source: str) -> str:
+    """A chapter's text without its front matter, code cells and directives (blanked, so that
+    line numbers stay right)."""
+    for pattern, _ in _BLOCKS:
+        source = pattern.sub(_blank, source)
+    return source
 
 
 def typed_quantities(path: Path) -> list[tuple[int, str]]:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from borderbook import paths
-from borderbook.prose import typed_quantities
+from borderbook.prose import running_text, typed_quantities
 
 from .conftest import HTML, chapter_sources
 
@@ -54,10 +54,8 @@ def _glossary_entries() -> list[str]:
 
 
 def _prose(source: str) -> str:
-    """A chapter's running text: no front matter, code cells, directives or headings."""
-    source = re.sub(r"\A---\n.*?\n---\n", "", source, flags=re.S)
-    source = re.sub(r"^(```|:::).*?^\1", "", source, flags=re.S | re.M)
-    return re.sub(r"^#.*$", "", source, flags=re.M)
+    """A chapter's running text, headings aside."""
+    return re.sub(r"^#.*$", "", running_text(source), flags=re.MULTILINE)
 
 
 def test_every_glossary_entry_is_linked_where_the_chapters_first_name_it():
