@@ -46,12 +46,15 @@ def build(kinds: list[str]) -> list[Path]:
         print(f"{kind.upper()}: no source changed since the last build; nothing to do.")
     if todo:
         LOGS.mkdir(parents=True, exist_ok=True)
-        failed = execute.run(sys.stdout.write)
+        try:
+            execute.run()
+        except execute.ChapterError as error:
+            raise BuildError(f"The book did not build: a chapter raised.\n{error}\n"
+                             "Fix the chapter or the data file the error names, then run `make book` "
+                             "again. Nothing was published: figures/, the HTML and the PDF are as they "
+                             "were.") from None
         inputs = inputs_digest()   # after the execution, which publishes into figures/
-        # A chapter that failed to pre-execute is executed by Sphinx: then one build at a
-        # time, so that two never execute it (and write its figures) at once.
-        side_by_side = len(todo) if not failed else 1
-        with ThreadPoolExecutor(max_workers=side_by_side) as pool:
+        with ThreadPoolExecutor(max_workers=len(todo)) as pool:
             problems = [problem for problem in pool.map(_build_one, todo, [inputs] * len(todo)) if problem]
         if problems:
             raise BuildError("\n\n".join(problems))

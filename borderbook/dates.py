@@ -1,19 +1,19 @@
-"""Dates of the book's events (``data/raw/events.csv``): intervals are computed, never typed."""
+"""Dates of the book's events (rows of ``data/raw/events.csv``): intervals are computed, never typed."""
 
 import pandas as pd
 
 
-def day(events: pd.DataFrame, event_id: str) -> pd.Timestamp:
-    """The date of an event, as a timestamp (a year or a month counts from its first day)."""
-    return pd.Timestamp(events.loc[event_id, "date"])
+def day(event: pd.Series) -> pd.Timestamp:
+    """The date of an event row, as a timestamp (a year or a month counts from its first day)."""
+    return pd.Timestamp(event["date"])
 
 
-def days_between(events: pd.DataFrame, first: str, last: str) -> int:
+def days_between(first: pd.Series, last: pd.Series) -> int:
     """Days from event ``first`` to event ``last``."""
-    return (day(events, last) - day(events, first)).days
+    return (day(last) - day(first)).days
 
 
-def whole_years(events: pd.DataFrame, first: str, last: str) -> int:
+def whole_years(first: pd.Series, last: pd.Series) -> int:
     """Whole calendar years from event ``first`` to event ``last`` (both dated to the day)."""
-    start, end = day(events, first), day(events, last)
+    start, end = day(first), day(last)
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))

@@ -1,24 +1,40 @@
-"""Execute the chapters that need it, in parallel, into Jupyter Book's execution cache.
+"""Execute the chapters that are not fresh, in parallel, into Jupyter Book's execution cache.
 
 MyST-NB executes notebooks one after the other while Sphinx reads them. Before a build,
-this runs the chapters whose cached outputs are missing or stale side by side, over the
-machine's cores, and stores the results in the same cache, read and executed exactly
-as MyST-NB would: the build then finds every chapter cached. A chapter that fails here
-is left to the build, which executes it again and reports the error in its usual way.
+this runs the chapters that :func:`borderbook.freshness.stale` names side by side over the
+machine's cores, and stores each execution in the same cache, read exactly as MyST-NB
+reads it: Sphinx then finds every chapter cached and executes nothing. The chapters
+publish into a staging folder; only when every one of them succeeded does the build
+commit what they published (:func:`borderbook.record.commit`). A chapter that fails is
+reported here, with the cell and the error, and nothing is published.
 """
 
 import os
-import sqlite3
+import re
+import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import closing
 from pathlib import Path
 
 import yaml
 
-from borderbook import freshness, kernels, paths, reproduce
+from borderbook import cache, freshness, kernels, paths, record
 
 CONFIG = paths.ROOT / "_config.yml"
+STAGING = paths.BUILD / "staging"
+
+
+class ChapterError(Exception):
+    """A chapter raised while executing; the message names it, its cell and the error."""
+
+
+def chapters() -> list[Path]:
+    """The executable chapters, in the order of ``_toc.yml`` (pages with code cells)."""
+    from sphinx_external_toc.parsing import parse_toc_yaml
+
+    site = parse_toc_yaml(paths.ROOT / "_toc.yml")
+    files = [paths.ROOT / f"{name}.md" for name in site]   # the root first, then in toc order
+    return [path for path in files if path.exists() and "```{code-cell}" in path.read_text(encoding="utf-8")]
 
 
 def settings() -> dict:
@@ -28,61 +44,48 @@ def settings() -> dict:
             "timeout": execute.get("timeout", 300)}
 
 
-def pending(cache_path: Path) -> list[Path]:
-    """The chapters of the book that the cache cannot serve, after forgetting stale ones.
-
-    Records of chapters that no longer run leave the register first (:func:`publish.prune`).
-    A chapter is served if the cache holds a record for it and it is not stale: its recorded
-    inputs, code cells included, still hold, and it has published at all
-    (:mod:`borderbook.freshness`). When nothing is stale, this answers without loading
-    jupyter-cache or MyST-NB: it runs before every build that has something to do.
-    """
-    chapters = reproduce.chapters()
-    running = {path.stem for path in chapters}
-    if freshness.publishing_chapters(freshness.register()) - running:
-        from borderbook import publish  # pandas and matplotlib: only when there is something to drop
-
-        for chapter in publish.prune(running):
-            print(f"[borderbook] {chapter} no longer runs: its numbers and figures leave figures/")
-    freshness.forget_stale(cache_path)
-    cached = _cached_stems(cache_path)
-    return [path for path in chapters if path.stem not in cached]
+def stale_chapters(log=print) -> dict[Path, list[str]]:
+    """``{chapter: reasons}`` for every chapter of the book that is not fresh, after dropping
+    the records of chapters that no longer run."""
+    book_chapters = chapters()
+    for gone in record.prune({path.stem for path in book_chapters}):
+        log(f"[borderbook] {gone} no longer runs: its numbers and figures leave figures/")
+    runs = record.read()["chapters"]
+    served = cache.served(settings()["cache"], log)
+    stale = {path: freshness.stale(path, runs.get(path.stem), served.get(path.stem)) for path in book_chapters}
+    return {path: reasons for path, reasons in stale.items() if reasons}
 
 
-def _cached_stems(cache_path: Path) -> set[str]:
-    """Names of the notebooks the cache holds, read straight from its SQLite index
-    (jupyter-cache's table ``nbcache``), without importing jupyter-cache."""
-    database = cache_path / "global.db"
-    if not database.exists():
-        return set()
-    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
-        try:
-            return {Path(uri).stem for (uri,) in connection.execute("SELECT uri FROM nbcache")}
-        except sqlite3.Error:
-            return set()
-
-
-def run(log) -> list[Path]:
-    """Execute the pending chapters in parallel; write MyST-NB-like lines to ``log``.
-    Return the chapters that failed, which the build will execute (and report) again."""
+def run(log=print) -> list[Path]:
+    """Execute every stale chapter in parallel and publish them all, or raise
+    :class:`ChapterError` and publish none. Return the chapters executed."""
     config = settings()
-    chapters = pending(config["cache"])
-    if not chapters:
+    stale = stale_chapters(log)
+    if not stale:
         return []
-    failed = []
-    jobs = min(len(chapters), os.cpu_count() or 1)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for path, seconds, error in pool.map(_execute, chapters, [config] * len(chapters)):
-            if error:
-                failed.append(path)
-                log(f"{path}: pre-execution failed ({error}); the build will execute it again\n")
-            else:
-                log(f"{path}: Executed notebook in {seconds:.2f} seconds [borderbook, in parallel]\n")
-    return failed
+    for path, reasons in stale.items():
+        log(f"[borderbook] {path.relative_to(paths.ROOT)}: executing ({'; '.join(reasons)})")
+    shutil.rmtree(STAGING, ignore_errors=True)
+    cache.drop(config["cache"], {path.stem for path in stale})
+    jobs = min(len(stale), os.cpu_count() or 1)
+    failures = []
+    try:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for path, seconds, error in pool.map(_execute, stale, [config] * len(stale)):
+                if error:
+                    failures.append(f"{path.relative_to(paths.ROOT)}: {error}")
+                else:
+                    log(f"{path}: Executed notebook in {seconds:.2f} seconds [borderbook, in parallel]")
+        if failures:
+            raise ChapterError("\n".join(failures))
+        record.commit(record.staged(STAGING))
+    finally:
+        shutil.rmtree(STAGING, ignore_errors=True)
+    return list(stale)
 
 
 def _read(path: Path):
-    """The notebook exactly as MyST-NB reads it, so that its cache record matches."""
+    """The notebook exactly as MyST-NB reads it, so that its cache entry matches."""
     from myst_nb.core.read import read_myst_markdown_notebook
 
     return read_myst_markdown_notebook(path.read_text("utf8"), add_source_map=True, path=str(path))
@@ -94,17 +97,28 @@ def _execute(path: Path, config: dict) -> tuple[Path, float, str | None]:
     from jupyter_cache.base import CacheBundleIn
     from jupyter_cache.executors.utils import single_nb_execution
 
+    os.environ[record.STAGING] = str(STAGING)
     notebook = _read(path)
     started = time.perf_counter()
     try:
         result = kernels.run(lambda: single_nb_execution(
             notebook, cwd=str(path.parent), allow_errors=False, timeout=config["timeout"],
             meta_override=True))
-    except Exception as error:  # the build executes it again and reports the error
-        return path, 0.0, f"{type(error).__name__}: {error}"
+    except Exception as error:   # a kernel that died, a timeout: reported like a failing cell
+        return path, 0.0, _explain(error)
     if result.err is not None:
-        return path, 0.0, type(result.err).__name__
+        return path, 0.0, _explain(result.err)
     get_cache(config["cache"]).cache_notebook_bundle(
         CacheBundleIn(notebook, str(path), data={"execution_seconds": result.time}),
         check_validity=False, overwrite=True)
     return path, time.perf_counter() - started, None
+
+
+def _explain(error: BaseException) -> str:
+    """The cell that failed and the error's last line (with the file, row and field a
+    DataError names), not the whole traceback."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    last = [line for line in text.splitlines() if re.match(r"^\w*(Error|Exception)\w*:", line)]
+    cell = re.search(r"(?:cell|Cell) (?:In\[\d+\], )?line (\d+)", text)
+    where = f" (a cell's line {cell.group(1)})" if cell else ""
+    return (last[-1] if last else text.strip().splitlines()[-1] if text.strip() else type(error).__name__) + where

@@ -1,14 +1,19 @@
-"""Which chapters' published outputs no longer match their inputs.
+"""The one freshness rule: is a chapter's published output the one its inputs make today?
 
-Jupyter Book's execution cache hashes a notebook's code only: edit a CSV and the
-book would keep printing the old numbers. And a cache hit restores a notebook's old
-outputs without running it, so it never rewrites what the chapter published. Each
-chapter therefore records, when it publishes, the checksum of its own code cells, of
-every data file it read and of every borderbook module it imported
-(``figures/numbers.json``, key ``chapters``). A chapter whose inputs no longer match
-is stale and must be executed again.
+When a chapter publishes (:meth:`borderbook.chapter.Chapter.finish`) it records its *run*:
+the checksum of its code cells, of every data file, schema and package descriptor it read
+and of every borderbook module it imported, and its parameters. The run goes to the
+register (``figures/numbers.json``) and its digest into the executed notebook's outputs.
+
+A chapter is fresh if and only if (:func:`stale`) its run in the register matches the tree
+as it is now, *and* the execution the cache would serve carries that same run's digest.
+The second half matters after a revert: ``git checkout`` restores the register's old run,
+which then matches the tree, while the cache still holds the execution of the discarded
+edit. Every other decision follows from this one: what to execute, which cache entry may
+be served, which pages Sphinx reads again.
 """
 
+import ast
 import hashlib
 import json
 import re
@@ -16,75 +21,76 @@ from pathlib import Path
 
 from borderbook import paths
 
+#: the glue key under which a chapter leaves its run's digest in its executed notebook
+RECORD_KEY = "borderbook-run"
 
-def register(path: Path = paths.NUMBERS) -> dict:
-    """The published register, or an empty one before the first build."""
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
-def publishing_chapters(book: dict) -> set[str]:
-    """The chapters a register holds records of: a run, a number or a figure."""
-    return set(book.get("chapters", {})) | {item["chapter"] for kind in ("numbers", "figures")
-                                            for item in book.get(kind, {}).values()}
+_CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
+_OPTIONS = re.compile(r"\A(?:---\n.*?\n---\n|(?::[\w-]+:[^\n]*\n)+)\n?", re.DOTALL)
 
 
-_CODE_CELL = re.compile(r"^```\{code-cell\}.*?^```\s*$", re.MULTILINE | re.DOTALL)
+def stale(notebook: Path, run: dict | None, served: str | None) -> list[str]:
+    """Why chapter ``notebook`` must execute again (empty: it is fresh). ``run`` is its record in
+    the register (None if it never published); ``served`` the run digest that the execution
+    cache would serve for it (None if the cache holds no execution)."""
+    if run is None:
+        return ["never published here"]
+    reasons = [f"{name} changed" for name, recorded in sorted(run["inputs"].items())
+               if checksum(paths.ROOT / name) != recorded]
+    if not notebook.exists():
+        return reasons + [f"{notebook.name} is missing"]
+    if code_checksum(notebook) != run["code"]:
+        reasons.append(f"{notebook.relative_to(paths.ROOT)} (code cells) changed")
+    if declared_parameters(notebook) != run["parameters"]:
+        reasons.append("its parameters changed")
+    if not reasons and served != digest(run):
+        reasons.append("the cached execution was made from other inputs" if served
+                       else "no cached execution")
+    return reasons
+
+
+def digest(run: dict) -> str:
+    """A short checksum of a chapter's run record."""
+    return hashlib.sha256(json.dumps(run, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def code_cells(notebook: Path) -> list[str]:
+    """The code of a MyST notebook's code cells, cell options and front matter left out."""
+    return [_OPTIONS.sub("", body, count=1) for body in
+            _CODE_CELL.findall(notebook.read_text(encoding="utf-8"))]
 
 
 def code_checksum(notebook: Path) -> str:
-    """Checksum of a MyST notebook's code cells (with their options): what its outputs depend on
-    besides data. Prose edits leave it unchanged. A regular expression, not jupytext: this runs
-    at the start of every build, where jupytext's import alone would cost a quarter second."""
+    """Checksum of a MyST notebook's code cells with their options: what its outputs depend on
+    besides data. Prose edits leave it unchanged. A regular expression, not jupytext: this
+    runs at the start of every build, where jupytext's import alone costs a quarter second."""
     cells = _CODE_CELL.findall(notebook.read_text(encoding="utf-8"))
     return hashlib.sha256("\n\x00".join(cells).encode("utf-8")).hexdigest()
 
 
-def inputs(record: dict) -> dict[str, str]:
-    """``{file relative to the root: checksum}`` for everything a chapter's record depends on."""
-    files = {read["path"]: read["sha256"] for read in record.get("reads", {}).values()}
-    files.update(record.get("code", {}))
-    return files
+def declared_parameters(notebook: Path) -> dict:
+    """The parameters a chapter declares (its cell tagged ``parameters``) with their values as
+    the book runs them; ``figures_dir`` says where, not what, and is left out."""
+    for block in re.findall(r"^```\{code-cell\}[^\n]*\n(:tags: \[[^\]]*\bparameters\b[^\]]*\]\n.*?)^```",
+                            notebook.read_text(encoding="utf-8"), re.MULTILINE | re.DOTALL):
+        values = {}
+        for node in ast.parse(_OPTIONS.sub("", block, count=1)).body:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        values[target.id] = ast.literal_eval(node.value)
+        return comparable(values)
+    return {}
 
 
-def stale_chapters(book: dict | None = None) -> dict[str, list[str]]:
-    """``{chapter: [changed input files]}`` for every chapter whose inputs changed, and for
-    every chapter of the book that has no record in the register: whatever the execution
-    cache holds for it, its figures and numbers were never published here."""
-    # Imported here: chapters import this module, and every borderbook module a chapter
-    # imports counts among its inputs; reproduce (and kernels) are not theirs.
-    from borderbook import reproduce
-
-    book = register() if book is None else book
-    stale = {path.stem: [f"{paths.NUMBERS.relative_to(paths.ROOT)} (not published)"]
-             for path in reproduce.chapters() if path.stem not in book.get("chapters", {})}
-    for chapter, record in book.get("chapters", {}).items():
-        changed = [name for name, recorded in sorted(inputs(record).items())
-                   if checksum(paths.ROOT / name) != recorded]
-        notebook = record.get("notebook")
-        if notebook and (not (paths.ROOT / notebook["path"]).exists()
-                         or code_checksum(paths.ROOT / notebook["path"]) != notebook["code"]):
-            changed.append(f"{notebook['path']} (code cells)")
-        if changed:
-            stale[chapter] = changed
-    return stale
+def comparable(parameters: dict) -> dict:
+    """Parameters as recorded: sorted, ``figures_dir`` left out, values as JSON has them."""
+    return json.loads(json.dumps({k: v for k, v in sorted(parameters.items()) if k != "figures_dir"},
+                                 default=str))
 
 
 def checksum(path: Path) -> str | None:
     """SHA-256 of a file, or None when it is missing."""
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError):
         return None
-
-
-def forget_stale(cache_path: Path) -> dict[str, list[str]]:
-    """Drop the execution-cache record of every stale chapter, so that it runs again."""
-    stale = stale_chapters()
-    if stale:
-        from jupyter_cache import get_cache
-
-        cache = get_cache(cache_path)
-        for record in cache.list_cache_records():
-            if Path(record.uri).stem in stale:
-                cache.remove_cache(record.pk)
-    return stale

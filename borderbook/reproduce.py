@@ -14,33 +14,21 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import yaml
-
-from borderbook import kernels, paths
+from borderbook import execute, freshness, kernels, paths
 
 DEFAULT_OUT = paths.BUILD / "reproduce"
+#: the file that marks an output folder as made by this tool, and so safe to empty
+MARKER = ".borderbook-reproduce"
 
 
 class ParameterError(Exception):
-    """A parameter that no chapter declares, or a malformed ``name=value``."""
-
-
-def chapters() -> list[Path]:
-    """The executable chapters, in the order of ``_toc.yml``."""
-    toc = yaml.safe_load((paths.ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [paths.ROOT / f"{entry['file']}.md" for entry in toc.get("chapters", []) if "file" in entry]
-    return [path for path in files if "```{code-cell}" in path.read_text(encoding="utf-8")]
+    """A parameter that no chapter declares, a malformed ``name=value``, or an output folder
+    that this tool may not write into."""
 
 
 def declared_parameters(path: Path) -> set[str]:
     """Names assigned in the chapter's cell tagged ``parameters``."""
-    import jupytext
-
-    for cell in jupytext.read(path).cells:
-        if "parameters" in cell.metadata.get("tags", []):
-            return {target.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)
-                    for target in node.targets if isinstance(target, ast.Name)}
-    return set()
+    return set(freshness.declared_parameters(path)) | {"figures_dir"}
 
 
 def parse(assignments: list[str]) -> dict:
@@ -60,22 +48,40 @@ def parse(assignments: list[str]) -> dict:
 def run(parameters: dict, out: Path = DEFAULT_OUT, jobs: int | None = None) -> dict[str, dict]:
     """Execute every chapter into ``out``; return ``{chapter: {"seconds", "parameters"}}``."""
     out = Path(out).resolve()
-    for protected in (paths.FIGURES, paths.DATA):
-        if out == protected or protected in out.parents:
-            raise ParameterError(f"refusing to write into {protected}: choose another output folder.")
-    plan = {path: declared_parameters(path) for path in chapters()}
+    plan = {path: declared_parameters(path) for path in execute.chapters()}
     known = set().union(*plan.values())
     unknown = sorted(set(parameters) - known)
     if unknown:
         raise ParameterError(f"no chapter declares {', '.join(unknown)}; known parameters: "
                              f"{', '.join(sorted(known))}.")
-    if out.exists():
-        shutil.rmtree(out)
-    (out / "figures").mkdir(parents=True)
+    _prepare(out)
     tasks = [(position, path, {k: v for k, v in parameters.items() if k in declared}, out)
              for position, (path, declared) in enumerate(plan.items())]
     with ProcessPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
         return dict(pool.map(_execute, tasks))
+
+
+def _prepare(out: Path) -> None:
+    """Make ``out`` an empty output folder, or refuse. A folder is emptied only if this tool
+    made it (it holds :data:`MARKER`); the project, a folder holding it, ``figures/`` and
+    ``data/`` are never written into, and any other folder must be new or empty."""
+    for protected in (paths.FIGURES, paths.DATA):
+        if out == protected or protected in out.parents:
+            raise ParameterError(f"--out {out}: refusing to write into {protected.name}/, which "
+                                 "holds the published book; choose a new folder such as _build/reproduce.")
+    if out == paths.ROOT or out in paths.ROOT.parents:
+        raise ParameterError(f"--out {out}: that folder holds the project itself; choose a new folder "
+                             "such as _build/reproduce.")
+    if out.exists():
+        if not out.is_dir():
+            raise ParameterError(f"--out {out}: a file of that name exists; choose a new folder.")
+        if (out / MARKER).exists():
+            shutil.rmtree(out)
+        elif any(out.iterdir()):
+            raise ParameterError(f"--out {out}: that folder exists, is not empty and was not made by "
+                                 "`make reproduce`; choose a new folder, or empty it yourself.")
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("Made by `make reproduce`: emptied by its next run into this folder.\n")
 
 
 def _execute(task) -> tuple[str, dict]:

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from borderbook import freshness, paths, reproduce
+from borderbook import freshness, paths, record, reproduce
 
 
 def run(published: Path = paths.FIGURES) -> dict:
@@ -23,9 +23,9 @@ def run(published: Path = paths.FIGURES) -> dict:
         fresh = Path(scratch) / "figures"
         report = {
             "chapters": timings,
-            "numbers": compare_numbers(published / "numbers.json", fresh / "numbers.json"),
+            "numbers": compare_numbers(published, fresh),
             "figures": compare_files(published, fresh),
-            "data": compare_data(freshness.register(published / "numbers.json")),
+            "data": compare_data(record.read(published)),
         }
     report["identical"] = not any(report[part]["differences"] for part in ("numbers", "figures", "data"))
     paths.VERIFY_REPORT.parent.mkdir(parents=True, exist_ok=True)
@@ -35,9 +35,9 @@ def run(published: Path = paths.FIGURES) -> dict:
 
 
 def compare_numbers(published: Path, fresh: Path) -> dict:
-    """Every number: same value and same printed text in both registers."""
-    old = freshness.register(published).get("numbers", {})
-    new = freshness.register(fresh).get("numbers", {})
+    """Every number: same value and same printed text in both registers, and the same bytes in
+    both CSV copies (a hand edit of numbers.csv is a difference too)."""
+    old, new = record.read(published)["numbers"], record.read(fresh)["numbers"]
     differences = []
     for name in sorted(set(old) | set(new)):
         if name not in new:
@@ -49,6 +49,8 @@ def compare_numbers(published: Path, fresh: Path) -> dict:
                 if old[name][field] != new[name][field]:
                     differences.append({"item": name, "what": f"{field}: published {old[name][field]!r}, "
                                                                f"regenerated {new[name][field]!r}"})
+    if (published / "numbers.csv").exists() and record.as_csv(old) != (published / "numbers.csv").read_bytes():
+        differences.append({"item": "numbers.csv", "what": "does not match numbers.json (edited by hand?)"})
     return {"count": len(old), "differences": differences}
 
 
@@ -68,8 +70,8 @@ def compare_files(published: Path, fresh: Path) -> dict:
 def compare_data(book: dict) -> dict:
     """The data files as they are now, against their checksums recorded at publication."""
     recorded = {}
-    for record in book.get("chapters", {}).values():
-        recorded.update({read["path"]: read["sha256"] for read in record.get("reads", {}).values()})
+    for run in book["chapters"].values():
+        recorded.update({name: sha for name, sha in run["inputs"].items() if name.startswith("data/")})
     differences = [{"item": path, "what": "changed since publication"}
                    for path, checksum in sorted(recorded.items())
                    if freshness.checksum(paths.ROOT / path) != checksum]

@@ -1,0 +1,36 @@
+"""The book's Sphinx extension: one module per feature, each with its own ``setup``.
+
+- :mod:`.freshness`: chapters execute again, and pages are read again, exactly when the
+  one freshness rule (:mod:`borderbook.freshness`) says so; a changed navigation rewrites
+  every page.
+- :mod:`.checks`: fail-closed checks, each a warning (an error under ``-W``) naming file
+  and line: typed quantities, cross-page pastes, undefined footnotes, figures without
+  caption or alt text, data rows citing unknown keys, published numbers no page uses.
+- :mod:`.directives`: the numbers register, the verification report, the data catalogue.
+- :mod:`.latex`: typography of the PDF (Persian runs, footnote marks).
+- :mod:`.html`: accessibility repairs of the HTML.
+- :mod:`.citations`: the citation style ``borderbook``.
+"""
+
+import hashlib
+from pathlib import Path
+
+from borderbook.sphinxext import checks, citations, directives, freshness, html, latex, pages
+
+FEATURES = (pages, freshness, checks, directives, latex, html, citations)
+
+
+def setup(app):
+    for feature in FEATURES:
+        feature.setup(app)
+    return {"version": "2", "parallel_read_safe": False, "env_version": env_version()}
+
+
+def env_version() -> int:
+    """Sphinx keeps its environment, and rewrites only the pages it reads again, while every
+    extension's env_version stays the same. Ours is a checksum of the package's own files, so
+    that an edit to any of them reaches every page."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.parent.rglob("*.py")):
+        digest.update(module.read_bytes())
+    return int(digest.hexdigest()[:12], 16)

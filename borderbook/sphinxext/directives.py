@@ -1,0 +1,123 @@
+"""Directives that render pages from the project's own records: the register of numbers,
+the last verification report, the data catalogue."""
+
+import csv
+import json
+from collections import Counter
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import nested_parse_with_titles
+
+from borderbook import catalogue, freshness, paths, record
+from borderbook.sphinxext import pages
+
+logger = logging.getLogger(__name__)
+CHAPTERS = "chapters/"
+
+
+def setup(app):
+    app.add_directive("numbers-register", NumbersRegister)
+    app.add_directive("verification-report", VerificationReport)
+    app.add_directive("data-catalogue", DataCatalogue)
+
+
+#: A register row lists at most this many inputs, or sources; past it, it counts them (rows
+#: by table). A table row taller than a page runs off the PDF's page, and a count reads
+#: better than a column of sixty ids. The full lists stay in numbers.csv and numbers.json,
+#: and in the provenance the number shows in the text.
+LISTED = 12
+
+
+def _listed_inputs(refs: list[str]) -> str:
+    if len(refs) <= LISTED:
+        return ", ".join(refs)
+    tables = Counter(ref.partition(":")[0] for ref in refs)
+    return f"{len(refs)} rows (" + ", ".join(f"{table}: {count}" for table, count in tables.items()) + ")"
+
+
+def _listed_sources(keys: list[str]) -> str:
+    return ", ".join(keys) if len(keys) <= LISTED else f"{len(keys)} sources (listed in numbers.csv)"
+
+
+class NumbersRegister(SphinxDirective):
+    """Render the register of published numbers, grouped by chapter, with an anchor per number."""
+
+    def run(self):
+        self.env.note_dependency(str(paths.NUMBERS))
+        numbers = record.read()["numbers"]
+        lines = []
+        for chapter in sorted({n["chapter"] for n in numbers.values()}):
+            title = self.env.titles.get(f"{CHAPTERS}{chapter}")
+            # longtable: Sphinx sets a table of fewer than 30 rows in one that cannot break
+            # across PDF pages, and a chapter's numbers run longer than a page.
+            lines += [f"## {title.astext() if title else chapter}", "", "```{list-table}", ":header-rows: 1",
+                      ":widths: 22 18 30 30", ":class: bb-register longtable", "",
+                      "* - Number", "  - As printed", "  - Formula and inputs", "  - Sources"]
+            for name, number in sorted(numbers.items()):
+                if number["chapter"] != chapter:
+                    continue
+                statements = f" (paper: {', '.join(number['statements'])})" if number["statements"] else ""
+                # Plain text, not code: in the PDF, code does not wrap inside a table cell.
+                lines += [f'* - <span id="number-{name}"></span>{_escape(name)}',
+                          f"  - {_escape(number['text'])}",
+                          f"  - {_escape(number['formula'])}; "
+                          f"from {_escape(_listed_inputs(number['inputs']))}",
+                          f"  - {_escape(_listed_sources(number['sources']))}{statements}"]
+            lines += ["```", ""]
+        # Each source once, not once per number: every {cite} costs a lookup at build time.
+        keys = sorted({key for number in numbers.values() for key in number["sources"]})
+        lines += ["## The sources by key", ""] + [f"- {_escape(key)}: {{cite:t}}`{key}`" for key in keys]
+        container = nodes.container(classes=["bb-numbers-register"])
+        self.state.nested_parse(StringList(lines, source=str(paths.NUMBERS)), self.content_offset, container)
+        return [container]
+
+
+class VerificationReport(SphinxDirective):
+    """One sentence: what the last ``make verify`` on this machine reported, if it ran.
+
+    The report lives in ``_build/``, not in the published register: it belongs to the
+    machine that built this copy. Its checksum is kept with the page, which is read again
+    when the report changes (a Sphinx dependency on a file that may not exist would
+    re-read the page at every build)."""
+
+    def run(self):
+        pages.of(self.env)["verify"] = freshness.checksum(paths.VERIFY_REPORT)
+        if paths.VERIFY_REPORT.exists():
+            report = json.loads(paths.VERIFY_REPORT.read_text(encoding="utf-8"))
+            summary = "; ".join(f"{part}: {report[part]['count']} compared, "
+                                f"{len(report[part]['differences'])} differing"
+                                for part in ("numbers", "figures", "data"))
+            verdict = "everything identical" if report["identical"] else "differences found"
+            text = f"On the machine that built this copy, `make verify` last reported {verdict} ({summary})."
+        else:
+            text = "`make verify` has not been run on the machine that built this copy."
+        paragraph = nodes.paragraph()
+        self.state.nested_parse(StringList([text], source=str(paths.VERIFY_REPORT)), self.content_offset,
+                                paragraph)
+        return paragraph.children
+
+
+class DataCatalogue(SphinxDirective):
+    """One section per table of ``data/``; the page is read again when any of them changes."""
+
+    def run(self):
+        try:
+            lines, read = catalogue.describe()
+        except (OSError, ValueError, KeyError, csv.Error) as error:
+            logger.warning(f"the data catalogue cannot read data/: {error!r}", location=self.get_location(),
+                           type="borderbook", subtype="data")
+            return []
+        for path in read:
+            self.env.note_dependency(str(path))
+        node = nodes.Element()
+        nested_parse_with_titles(self.state, StringList(lines, source=str(paths.DATAPACKAGE)), node,
+                                 self.content_offset)
+        return node.children
+
+
+def _escape(text: str) -> str:
+    """Markdown-safe text for a generated table cell."""
+    return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
