@@ -1,9 +1,20 @@
-"""Command line: ``python -m borderbook build html pdf``, ``reproduce [name=value …]``, ``verify``."""
+"""Command line: ``python -m borderbook build html pdf``, ``reproduce [name=value …]``, ``verify``.
+
+Every command stops cleanly: an interruption (Ctrl-C, or SIGTERM to ``make``, which the
+command hears as its parent's death) publishes nothing and exits 130, and a build waits
+for any other build of the same project to finish before it starts.
+"""
 
 import argparse
+import ctypes
+import fcntl
+import signal
 import sys
+from contextlib import contextmanager
 
-from borderbook import build, paths, reproduce, verify
+from borderbook import build, data, paths, reproduce, verify
+
+INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,6 +27,17 @@ def main(argv: list[str] | None = None) -> int:
     builder = commands.add_parser("build", help="build the book; replace the outputs only on success")
     builder.add_argument("kinds", nargs="+", choices=["html", "pdf"], metavar="html|pdf")
     arguments = parser.parse_args(argv)
+    _stop_with_parent()
+    try:
+        with _one_build_at_a_time():
+            return _run(arguments)
+    except KeyboardInterrupt:
+        print("\nInterrupted; nothing published: figures/, the HTML and the PDF are as they were.",
+              file=sys.stderr)
+        return INTERRUPTED
+
+
+def _run(arguments) -> int:
     if arguments.command == "build":
         try:
             for kind, published in zip(arguments.kinds, build.build(arguments.kinds)):
@@ -27,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "reproduce":
         try:
             results = reproduce.run(reproduce.parse(arguments.parameters), arguments.out)
-        except reproduce.ParameterError as error:
+        except (reproduce.ParameterError, data.DataError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
         for chapter, result in results.items():
@@ -38,6 +60,29 @@ def main(argv: list[str] | None = None) -> int:
     print(verify.render(report))
     print(f"Report: {paths.VERIFY_REPORT.with_suffix('.md')} and {paths.VERIFY_REPORT.name}")
     return 0 if report["identical"] else 1
+
+
+@contextmanager
+def _one_build_at_a_time():
+    """Hold the project's build lock; say so when another build holds it, and wait."""
+    paths.BUILD.mkdir(exist_ok=True)
+    with open(paths.BUILD / "build.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("Another build of this project is running; waiting for it to finish…", file=sys.stderr)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _stop_with_parent():
+    """Hear SIGTERM when the parent (``make``) dies, and take it, like SIGINT, as an interruption:
+    the children (chapters' kernels, Sphinx) then go down with this process."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

@@ -10,11 +10,12 @@ import json
 import math
 import re
 import string
+from types import MappingProxyType
 
 from borderbook import paths
 
 #: how each bound reads before the number
-WORDS = {
+WORDS = MappingProxyType({
     "exact": "",
     "approx": "about ",
     "almost": "almost ",
@@ -24,13 +25,13 @@ WORDS = {
     "less_than": "less than ",
     "up_to": "up to ",
     "range": "",
-}
+})
 #: bounds that say the same kind of thing: a point, a floor, a ceiling, a range
-FAMILY = {"exact": "point", "approx": "point", "almost": "ceiling", "at_least": "floor",
+FAMILY = MappingProxyType({"exact": "point", "approx": "point", "almost": "ceiling", "at_least": "floor",
           "more_than": "floor", "at_most": "ceiling", "less_than": "ceiling", "up_to": "ceiling",
-          "range": "range"}
+          "range": "range"})
 #: the sign a chart or a table draws beside a bounded value
-SIGNS = {"point": "", "floor": "≥", "ceiling": "≤", "range": "–"}
+SIGNS = MappingProxyType({"point": "", "floor": "≥", "ceiling": "≤", "range": "–"})
 
 
 def schema_bounds() -> list[str]:

@@ -10,14 +10,17 @@ side by side. Only an output whose build succeeds with no warning is copied over
 chapter, what went wrong, what to do — and leaves the previous output as it was.
 """
 
+import ctypes
 import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import MappingProxyType
 
 from borderbook import execute, freshness, paths
 
@@ -25,8 +28,8 @@ WORK = paths.BUILD / "work"
 LOGS = paths.BUILD / "logs"
 HTML = paths.BUILD / "html"
 PDF = paths.BUILD / "pdf" / "taliban-at-the-border.pdf"
-PUBLISHED = {"html": HTML / "index.html", "pdf": PDF}
-FLAGS = ["-n", "-W", "--keep-going"]
+PUBLISHED = MappingProxyType({"html": HTML / "index.html", "pdf": PDF})
+FLAGS = ("-n", "-W", "--keep-going")
 
 
 class BuildError(Exception):
@@ -87,11 +90,20 @@ def _sphinx(kind: str) -> int:
                "--path-output", str(WORK / kind), *FLAGS]
     with (LOGS / f"{kind}.log").open("w", encoding="utf-8") as log:
         process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE, env=_environment(),
-                                   stderr=subprocess.STDOUT, text=True)
-        for line in process.stdout:
-            log.write(line)
-            sys.stdout.write(f"[{kind}] {line}")
-        return process.wait()
+                                   stderr=subprocess.STDOUT, text=True, preexec_fn=_die_with_parent)
+        try:
+            for line in process.stdout:
+                log.write(line)
+                sys.stdout.write(f"[{kind}] {line}")
+            return process.wait()
+        finally:
+            if process.poll() is None:   # interrupted: Sphinx goes down with the build
+                process.kill()
+
+
+def _die_with_parent() -> None:
+    """In a child process: receive SIGTERM when the build that started it dies."""
+    ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
 
 
 def _publish(kind: str) -> None:
@@ -128,16 +140,17 @@ def _environment() -> dict:
 
 
 def diagnose(log: str) -> str:
-    """The few lines of a build log that say what failed, where."""
+    """The few lines of a build log that say what failed, where: Sphinx's warnings and errors,
+    TeX's errors with their line, or else the log's last lines."""
     clean = re.sub(r"\x1b\[[0-9;]*m", "", log)
     problems = re.findall(r"^.*(?:WARNING|ERROR): .*$", clean, re.MULTILINE)
-    failed = re.search(r"An error occurred while executing the following cell:.*?\n(\w*Error\w*: .*?)\n",
-                       clean, re.DOTALL)
+    problems += [f"{error} (book.tex, {line})" for error, line in
+                 re.findall(r"^(! .*)\n(?:.*\n){0,6}?(l\.\d+)", clean, re.MULTILINE)]
     lines = ["The book did not build:"]
     lines += [f"  {problem.strip()}" for problem in dict.fromkeys(problems)][:12]
-    if failed:
-        lines.append(f"  the chapter raised: {failed.group(1).strip()}")
-        lines.append("  Fix the chapter or its data (the error names the file, row and field), then rebuild.")
+    if not problems:
+        tail = [line for line in clean.strip().splitlines() if line.strip()][-8:]
+        lines += ["  (no warning or error line; the log ends with:)"] + [f"    {line}" for line in tail]
     return "\n".join(lines)
 
 

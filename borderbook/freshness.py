@@ -1,6 +1,6 @@
 """The one freshness rule: is a chapter's published output the one its inputs make today?
 
-When a chapter publishes (:meth:`borderbook.chapter.Chapter.finish`) it records its *run*:
+When a chapter publishes (:meth:`borderbook.publishing.Chapter.finish`) it records its *run*:
 the checksum of its code cells, of every data file, schema and package descriptor it read
 and of every borderbook module it imported, and its parameters. The run goes to the
 register (``figures/numbers.json``) and its digest into the executed notebook's outputs.
@@ -39,7 +39,7 @@ def stale(notebook: Path, run: dict | None, served: str | None) -> list[str]:
     if not notebook.exists():
         return reasons + [f"{notebook.name} is missing"]
     if code_checksum(notebook) != run["code"]:
-        reasons.append(f"{notebook.relative_to(paths.ROOT)} (code cells) changed")
+        reasons.append(f"{notebook.name} (code cells) changed")
     if declared_parameters(notebook) != run["parameters"]:
         reasons.append("its parameters changed")
     if not reasons and served != digest(run):

@@ -3,8 +3,10 @@
 The book's rule: every count, amount, price, percentage, ratio, duration or distance
 in the text comes from a computation over ``data/`` and is pasted with glue. This
 module strips from a MyST chapter everything that may legitimately hold digits
-(code cells, directives, roles such as glue and citations, links, calendar dates and
-the commented allow-list below) and reports every digit that is left.
+(code cells, directives, roles such as glue and citations, links, calendar dates, years
+and the commented allow-list below) and reports every digit that is left, and every
+number word ("three districts", "two weeks") outside a quotation. The caption and alt
+text of a figure directive written in Markdown are prose too.
 """
 
 import re
@@ -14,7 +16,7 @@ MONTHS = ("January|February|March|April|May|June|July|August|September|October|"
           "November|December")
 
 #: text that may hold digits in prose, each with the reason it is not a quantity
-ALLOWED = [
+ALLOWED = (
     r"CAP Paper No\.\s*267",       # the series number of the paper this book edits
     r"CC BY 4\.0|Attribution 4\.0",  # the licence's version
     r"\bCASA-1000\b",              # the name of a power project
@@ -23,14 +25,33 @@ ALLOWED = [
     r"\b(?:UN|SCO|CSTO)?\s*\d+(?:st|nd|rd|th) (?:session|anniversary)",  # ordinals that name events
     r"\bArticle \d+\b",            # an article of a treaty
     r"\bISO \d+(?:-\d)?\b",        # a standard's name
-]
+)
 
-#: what is not running text: the jupytext header, and code cells and directives
-_BLOCKS = [
+#: words that make the number before them a quantity, not a year ("1900 km", "2000 workers")
+UNITS = (r"(?:km|kilomet\w*|mile\w*|met(?:er|re)s?|hectares?|tonnes?|tons|people|persons|men|women|"
+         r"children|workers|migrants|refugees|troops|soldiers|fighters|guards|families|households|"
+         r"villages|districts|vehicles|trucks|cars|crossings|doctors|patients|cases|deaths|students|"
+         r"dollars|somoni|US\$|USD|%|per ?cent|days|weeks|months|years|hours|decades|MW|kWh|GWh|"
+         r"million|billion|thousand|hundred)\b")
+#: words that make the number after them a quantity
+QUALIFIERS = r"(?:more than|less than|fewer than|at least|at most|up to|about|some|over|nearly|almost|around)\s+"
+#: number words: from three on they always count; "one" and "two" when a unit follows them
+NUMBER_WORDS = re.compile(
+    r"\b(?:three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    r"hundreds?|thousands?|millions?|billions?|dozens?)\b"
+    r"|\b(?:one|two|a)[\s-]+(?:" + UNITS[3:], re.IGNORECASE)
+
+#: what is not running text: the jupytext header, and code cells and directives (but a
+#: figure directive's caption and alt text are kept)
+_BLOCKS = (
     (re.compile(r"^---\n.*?\n---\n", re.DOTALL), "front matter"),
-    (re.compile(r"^(`{3,}|~{3,}|:{3,}).*?^\1\s*$", re.DOTALL | re.MULTILINE), "fenced block"),
-]
-_PATTERNS = [
+    (re.compile(r"^(`{3,}|~{3,}|:{3,})(?!\{figure\}).*?^\1\s*$", re.DOTALL | re.MULTILINE), "fenced block"),
+    (re.compile(r"^(?:`{3,}|:{3,})\{figure\}.*$|^:(?!alt:)[\w-]+:.*$|^:alt:|^(?:`{3,}|:{3,})\s*$",
+                re.MULTILINE), "figure directive's lines other than caption and alt"),
+)
+_QUOTES = re.compile(r"“[^”]*”|«[^»]*»|\"[^\"\n]*\"")
+_PATTERNS = (
     *_BLOCKS,
     (re.compile(r"\{[\w:-]+\}`[^`]*`"), "role"),
     (re.compile(r"`[^`]*`"), "inline code"),
@@ -39,9 +60,10 @@ _PATTERNS = [
     (re.compile(r"\(\w[\w-]*\)="), "label"),
     (re.compile(rf"\b\d{{1,2}}(?:–\d{{1,2}})? (?:{MONTHS})(?: \d{{4}})?"), "date"),
     (re.compile(rf"\b(?:{MONTHS}) \d{{1,2}}(?!\d)(?:–\d{{1,2}})?(?:, \d{{4}})?"), "date"),
-    (re.compile(r"\b(?:1[89]|20)\d\d(?:–(?:1[89]|20)?\d\d)?s?\b"), "year"),
+    (re.compile(rf"(?<!more than )(?<!less than )(?<!about )(?<!over )(?<!some )(?<!nearly )(?<!almost )"
+                rf"\b(?:1[89]|20)\d\d(?:–(?:1[89]|20)?\d\d)?s?\b(?![.,]\d)(?!\s+{UNITS})"), "year"),
     (re.compile("|".join(ALLOWED)), "allowed"),
-]
+)
 
 
 def _blank(match: re.Match) -> str:
@@ -67,9 +89,11 @@ def typed_quantities_in(source: str) -> list[tuple[int, str]]:
     text = source
     for pattern, _ in _PATTERNS:
         text = pattern.sub(_blank, text)
+    words = _QUOTES.sub(_blank, text)   # a source's own words, quoted, are not the book's count
     original = source.splitlines()
     return [(number, original[number - 1].strip())
-            for number, line in enumerate(text.splitlines(), start=1) if re.search(r"\d", line)]
+            for number, (line, unquoted) in enumerate(zip(text.splitlines(), words.splitlines()), start=1)
+            if re.search(r"\d", line) or NUMBER_WORDS.search(unquoted)]
 
 
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
@@ -85,7 +109,8 @@ def undefined_footnotes(source: str) -> list[tuple[int, str]]:
             for match in _FOOTNOTE_REF.finditer(source) if match.group(1) not in defined]
 
 
-_CROSS_PAGE = re.compile(r"\{glue(?::\w+)?\}`[^`]*::[^`]*`")
+_CROSS_PAGE = re.compile(r"\{glue(?::\w+)?\}`[^`]*::[^`]*`|^(?:`{3,}|:{3,})\{glue(?::\w+)?\}.*\n(?::\w+:.*\n)*?:doc:.*$",
+                         re.MULTILINE)
 
 
 def cross_page_pastes(source: str) -> list[tuple[int, str]]:

@@ -27,7 +27,7 @@ from borderbook import paths
 
 STAGING = "BORDERBOOK_STAGING"
 KINDS = ("numbers", "figures")
-COLUMNS = ["chapter", "name", "text", "value", "unit", "bound", "formula", "inputs", "sources", "statements"]
+COLUMNS = ("chapter", "name", "text", "value", "unit", "bound", "formula", "inputs", "sources", "statements")
 
 
 @dataclass

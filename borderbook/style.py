@@ -6,6 +6,8 @@ survive grayscale print. Text is stored as paths, so an SVG renders the same
 everywhere and offline, and the hash salt is fixed so the bytes are reproducible.
 """
 
+from types import MappingProxyType
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -13,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 
 #: Okabe–Ito colours, in the order figures use them
-PALETTE = {
+PALETTE = MappingProxyType({
     "blue": "#0072B2",
     "orange": "#E69F00",
     "green": "#009E73",
@@ -23,11 +25,11 @@ PALETTE = {
     "yellow": "#F0E442",
     "black": "#000000",
     "grey": "#7F7F7F",
-}
+})
 #: hatches that tell series apart in grayscale
-HATCHES = ["", "///", "...", "xx", "\\\\", "++"]
+HATCHES = ("", "///", "...", "xx", "\\\\", "++")
 
-RC = {
+RC = MappingProxyType({
     "figure.figsize": (6.4, 3.6),
     "figure.dpi": 100,
     "font.family": "DejaVu Sans",
@@ -46,7 +48,7 @@ RC = {
     "svg.hashsalt": "borderbook",
     "pdf.fonttype": 42,
     "savefig.bbox": "tight",
-}
+})
 
 
 def apply() -> None:

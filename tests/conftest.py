@@ -1,6 +1,8 @@
 """Shared fixtures: where the built book lives, and the published register.
 
-Tests about the built book expect `make book` to have run (`make test` runs it first).
+The suite has three layers, each a folder and a marker: ``unit`` (no build, seconds),
+``book`` (reads the built book: `make test` runs `make book` first) and ``e2e`` (builds
+scratch copies of the project). `pytest -m unit` runs the first alone.
 """
 
 import json
@@ -9,7 +11,7 @@ import re
 import pytest
 import yaml
 
-from borderbook import data, freshness, paths
+from borderbook import data, freshness, paths, record
 
 PDF = paths.BUILD / "pdf" / "taliban-at-the-border.pdf"
 HTML = paths.BUILD / "html"
@@ -39,10 +41,18 @@ def chapter_sources() -> list:
     return [paths.ROOT / f"{name}.md" for name in toc_files()]
 
 
+def pytest_collection_modifyitems(config, items):
+    """Each test is marked with its layer, the folder it lives in."""
+    for item in items:
+        layer = item.path.parent.name
+        if layer in ("unit", "book", "e2e"):
+            item.add_marker(getattr(pytest.mark, layer))
+
+
 @pytest.fixture(scope="session")
 def register() -> dict:
     """The published register of numbers and figures."""
-    return json.loads(paths.NUMBERS.read_text(encoding="utf-8"))
+    return record.read()
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +61,7 @@ def quantity_rows() -> dict:
     descriptor = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
     return {f"{resource['name']}:{row_id}": row
             for resource in descriptor["resources"] if resource.get("schema") == "schemas/quantity.json"
-            for row_id, row in data.load(resource["name"]).iterrows()}
+            for row_id, row in data.table(resource["name"])[0].iterrows()}
 
 
 @pytest.fixture(scope="session")

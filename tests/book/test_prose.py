@@ -9,7 +9,7 @@ import pytest
 from borderbook import paths
 from borderbook.prose import running_text, typed_quantities
 
-from .conftest import HTML, chapter_sources
+from tests.conftest import HTML, chapter_sources
 
 
 @pytest.mark.parametrize("chapter", chapter_sources(), ids=lambda p: p.name)

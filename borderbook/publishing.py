@@ -138,7 +138,7 @@ class Chapter:
             raise PublishError(f"number '{name}': a formula and at least one input row are required.")
         if bound == "range":
             value = [_plain(name, v) for v in value]
-            text = "–".join(_format(name, fmt, v / scale) for v in value)
+            text = "–".join(_format(name, fmt, v / scale if scale != 1 else v) for v in value)
         else:
             value = bounds.rounded(_plain(name, value), bound, fmt, scale)
             text = bounds.WORDS[bound] + _format(name, fmt, value / scale if scale != 1 else value)

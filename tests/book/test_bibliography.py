@@ -7,7 +7,7 @@ from pybtex.database import parse_file
 
 from borderbook import paths
 
-from .conftest import chapter_sources
+from tests.conftest import chapter_sources
 
 ENTRIES = parse_file(paths.BIBLIOGRAPHY).entries
 CITE = re.compile(r"\{(?:foot)?cite(?::\w+)?\}`([^`]+)`")

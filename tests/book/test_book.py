@@ -7,7 +7,7 @@ import subprocess
 
 from borderbook import freshness, paths
 
-from .conftest import HTML, PDF, chapter_sources, toc_files
+from tests.conftest import HTML, PDF, chapter_sources, toc_files
 
 
 def test_every_toc_entry_exists():

@@ -6,7 +6,7 @@ import unicodedata
 
 from borderbook import data, paths
 
-from .conftest import chapter_sources
+from tests.conftest import chapter_sources
 
 
 def test_title_and_author_credit(pdf_text):
@@ -44,7 +44,7 @@ def test_no_build_date_on_the_title_page(pdf_text):
 def test_metadata_and_bookmarks():
     from pypdf import PdfReader
 
-    from .conftest import PDF
+    from tests.conftest import PDF
 
     reader = PdfReader(PDF)
     assert "Taliban at the Border" in reader.metadata.title
@@ -59,7 +59,7 @@ def test_the_glossary_prints_every_script_form(pdf_text):
     # the lam-alef and Allah ligatures back to letters: words holding them are left out. It
     # also turns a zero-width non-joiner into a space, so words are compared without it.
     text = unicodedata.normalize("NFKC", pdf_text)
-    terms, places = data.load("glossary"), data.load("places")
+    terms, places = data.table("glossary")[0], data.table("places")[0]
     forms = [*terms["tajik"].dropna(), *terms["dari"].dropna(), *places["name_local"].dropna()]
     words = {word for form in forms for word in form.replace("\u200c", " ").split()}
     checked = {w for w in words if not re.search("لا|الله", w)}

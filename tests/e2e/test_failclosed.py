@@ -14,7 +14,7 @@ import pytest
 
 from borderbook import freshness, paths
 
-from .conftest import tree_digest
+from tests.conftest import tree_digest
 
 TOC = """format: jb-book
 root: chapters/index

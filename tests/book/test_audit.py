@@ -8,7 +8,7 @@ import pytest
 from borderbook import bib, data
 from borderbook.audit import VERDICTS, agreement, arithmetic
 
-from .conftest import HTML
+from tests.conftest import HTML
 
 
 def row(value, bound="exact", measure="vehicles a day", unit="vehicles", period="2021-07"):
@@ -64,7 +64,7 @@ def test_the_appendix_lists_at_least_fifteen_checks_each_with_its_rows_and_sourc
         assert rows, f"{name}: no row compared"
         for table, row_id in rows:
             if table not in tables:
-                tables[table] = set(data.load(table).index)
+                tables[table] = set(data.table(table)[0].index)
             assert row_id in tables[table], f"{name}: no row {table}:{row_id}"
         sources = re.search(r"sources: ([^<]+)\.</p>", check).group(1).split(", ")
         assert sources and set(sources) <= known, f"{name}: unknown source in {sources}"

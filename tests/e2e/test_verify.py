@@ -9,7 +9,7 @@ import pytest
 
 from borderbook import paths
 
-from .conftest import tree_digest
+from tests.conftest import tree_digest
 
 
 def _run(root, *arguments):

@@ -20,7 +20,7 @@ def test_the_data_package_validates():
 
 @pytest.mark.parametrize("name", RESOURCES)
 def test_every_row_cites_a_key_of_the_bibliography(name):
-    table = data.load(name)
+    table, _ = data.table(name)
     assert len(table) > 0
     assert set(table["source"]) <= bib.keys()
     assert table["locator"].str.strip().str.len().min() > 0
@@ -28,13 +28,19 @@ def test_every_row_cites_a_key_of_the_bibliography(name):
 
 @pytest.mark.parametrize("name", GEOMETRY)
 def test_every_geometry_cites_its_source_and_has_features(name):
-    features = data.geometry(name)
+    features, source, _ = data.geometry(name)
     assert features and all(not shape.is_empty for _, shape in features.values())
-    assert {row["source"] for row in data.ROWS[name].values()} <= bib.keys()
+    assert source in bib.keys()
+
+
+def test_a_table_says_which_files_it_was_read_from():
+    # the data file, its schema and the package descriptor: a chapter's outputs depend on all three
+    _, reads = data.table("border_lengths")
+    assert set(reads) == {"data/raw/border_lengths.csv", "data/schemas/quantity.json", "data/datapackage.json"}
 
 
 def test_numbers_come_back_as_plain_floats():
-    lengths = data.load("border_lengths")
+    lengths, _ = data.table("border_lengths")
     assert lengths["value"].dtype == "float64"
     assert lengths.loc["mfa-total", "value"] == pytest.approx(1344.15)  # the Ministry's figure
 
@@ -55,7 +61,7 @@ def _break(package, resource, old, new):
 
 def _refusal(package, name="border_lengths") -> str:
     with pytest.raises(data.DataError) as error:
-        data.load(name, package / "datapackage.json")
+        data.table(name, package / "datapackage.json")
     return str(error.value)
 
 
@@ -121,6 +127,37 @@ def test_a_missing_file_is_refused(package):
 def test_an_invalid_descriptor_is_refused(package):
     (package / "datapackage.json").write_text('{"resources": [')
     assert "invalid JSON" in _refusal(package)
+
+
+def test_a_stray_comma_in_the_descriptor_names_its_line(package):
+    # failed on main: the build ended with an empty "The book did not build:"
+    descriptor = package / "datapackage.json"
+    descriptor.write_text(descriptor.read_text().replace('"resources": [', '"resources": [,', 1))
+    message = _refusal(package)
+    assert "datapackage.json, line" in message and "invalid JSON" in message and "comma" in message
+
+
+@pytest.mark.parametrize("value", ["NaN", "INF", "-inf", "nan"])
+def test_a_figure_that_is_not_a_finite_number_is_refused(package, value):
+    # failed on main: the book printed "less than nan"
+    _break(package, "border_lengths", "1344.15", value)
+    message = _refusal(package)
+    assert "row 3, field 'value'" in message
+    assert "not a finite number" in message or 'constraint "minimum"' in message
+
+
+def test_a_negative_length_is_refused(package):
+    # failed on main: the book printed "about -1,344 km"
+    _break(package, "border_lengths", ",1344,", ",-1344,")
+    message = _refusal(package)
+    assert "field 'value'" in message and 'constraint "minimum"' in message
+
+
+def test_a_header_only_table_is_refused(package):
+    # failed on main: a bare KeyError
+    path = package / "raw" / "border_lengths.csv"
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    assert "only a header row" in _refusal(package)
 
 
 def test_an_unknown_resource_is_refused(package):

@@ -17,7 +17,7 @@ import pytest
 
 from borderbook import paths
 
-from .conftest import HTML, PDF, toc_files
+from tests.conftest import HTML, PDF, toc_files
 
 playwright = pytest.importorskip("playwright.sync_api")
 SHOTS = paths.BUILD / "screenshots"
