@@ -25,7 +25,7 @@ from borderbook.build import diagnose
 
 RUNS = 3
 PROSE = ("The next chapter measures the border", "The following chapter measures the border")
-CODE = ("chapters/03-closed-border.md", "publish.finish()")
+CODE = ("chapters/03-closed-border.md", "ch.finish()")
 CSV = ("data/raw/border_lengths.csv", ",1300,,approx,")
 
 

@@ -5,7 +5,7 @@ The appendix "The data" renders this (directive ``data-catalogue`` of
 size, checksum, licence, the sources its rows cite, and its columns from the schema, then
 the package's licence. It runs inside Sphinx whenever a table changes, so it reads the
 files with the standard library only; validating them is the chapters' work
-(:func:`borderbook.data.load`), and a build with a bad table stops there.
+(:func:`borderbook.data.table`), and a build with a bad table stops there.
 """
 
 import csv

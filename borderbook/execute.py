@@ -115,10 +115,9 @@ def _execute(path: Path, config: dict) -> tuple[Path, float, str | None]:
 
 
 def _explain(error: BaseException) -> str:
-    """The cell that failed and the error's last line (with the file, row and field a
-    DataError names), not the whole traceback."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
-    last = [line for line in text.splitlines() if re.match(r"^\w*(Error|Exception)\w*:", line)]
-    cell = re.search(r"(?:cell|Cell) (?:In\[\d+\], )?line (\d+)", text)
-    where = f" (a cell's line {cell.group(1)})" if cell else ""
-    return (last[-1] if last else text.strip().splitlines()[-1] if text.strip() else type(error).__name__) + where
+    """The error a chapter's cell raised, whole (a DataError names the file, row and field),
+    without the traceback; or the kernel's failure."""
+    if getattr(error, "ename", None):   # nbclient's CellExecutionError
+        return f"{error.ename}: {error.evalue}"
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip()
+    return text.splitlines()[-1] if text else type(error).__name__

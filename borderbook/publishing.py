@@ -284,6 +284,9 @@ def _glue(name: str, value) -> None:
 
 
 def _format(name: str, fmt: str, value) -> str:
+    """``value`` in ``fmt``; a whole float prints with an integer format ("{:d}") too."""
+    if isinstance(value, float) and value.is_integer() and re.search(r"\{[^}]*d\}", fmt):
+        value = int(value)
     text = fmt.format(value)
     if re.search(r"\b(?:nan|inf)\b", text, re.IGNORECASE):
         raise PublishError(f"number '{name}' would print as {text!r}: not a finite number.")

@@ -75,5 +75,6 @@ def check_data_sources(app):
         with path.open(encoding="utf-8", newline="") as rows:
             for number, row in enumerate(csv.DictReader(rows), start=2):
                 if row.get("source") not in known:
-                    _warn(f"source {row.get('source')!r} is not a key of references.bib",
-                          (str(Path(path).relative_to(paths.ROOT)), number), "source")
+                    # a location string, not (docname, line): Sphinx would add ".rst" to the file
+                    _warn(f"source {row.get('source')!r} is not a key of references.bib; add the "
+                          "entry or correct the key", f"{Path(path).relative_to(paths.ROOT)}:{number}", "source")

@@ -6,77 +6,16 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
-from pathlib import Path
+import time
 
 import pytest
 
-from borderbook import freshness, paths
-
+from borderbook import freshness, record
 from tests.conftest import tree_digest
-
-TOC = """format: jb-book
-root: chapters/index
-chapters:
-  - file: chapters/01-introduction
-  - file: chapters/data
-  - file: chapters/numbers
-  - file: chapters/glossary
-  - file: chapters/reproducibility
-  - file: chapters/bibliography
-"""
-LINK = re.compile(r"\{doc\}`(?:([^`<]*?)\s*<)?([^`<>]+)>?`")
-
-
-class Book:
-    """A scratch copy of the project, with its own borderbook, data, figures and _build: a
-    small book (TOC) whose links to the chapters it leaves out become plain text."""
-
-    def __init__(self, root):
-        paths.scratch_copy(root)
-        (root / "_toc.yml").write_text(TOC)
-        kept = {Path(line.split("file: ")[1]).name for line in TOC.splitlines() if "file: " in line}
-        for page in (root / "chapters").glob("*.md"):
-            text = page.read_text(encoding="utf-8")
-            page.write_text(LINK.sub(lambda link: link.group(0) if Path(link.group(2)).name in kept
-                                     else link.group(1) or f"`{link.group(2)}`", text), encoding="utf-8")
-        self.root = root
-
-    def build(self, kind="html"):
-        environment = {**os.environ, "PYTHONPATH": str(self.root)}
-        result = subprocess.run([sys.executable, "-m", "borderbook", "build", kind], cwd=self.root,
-                                env=environment, capture_output=True, text=True, timeout=900)
-        return result.returncode, result.stdout + result.stderr
-
-    def edit(self, relative, old, new):
-        path = self.root / relative
-        text = path.read_text(encoding="utf-8")
-        assert old in text, f"{old!r} not in {relative}"
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A copy built once successfully, so that failures can be seen to keep its outputs."""
-    book = Book(tmp_path_factory.mktemp("book"))
-    code, output = book.build()
-    assert code == 0, output[-3000:]
-    return book
-
-
-def executed(output):
-    """The chapters a build's output says it executed (MyST-NB's lines or the parallel runner's)."""
-    return set(re.findall(r"chapters/([\w-]+)\.md: Execut(?:ing|ed) notebook", output))
-
-
-def _copy_of(built, root):
-    """A fresh copy of the built book (outputs and cache included), to break one way."""
-    shutil.copytree(built.root, root, dirs_exist_ok=True)
-    book = Book.__new__(Book)
-    book.root = root
-    return book
-
+from tests.e2e.conftest import Project, executed
 
 CHAPTER = "chapters/01-introduction.md"
 
@@ -96,17 +35,30 @@ CHAPTER = "chapters/01-introduction.md"
      r"border_lengths\.csv, row 3, field 'source': 'nosuchkey2099' is not a key of references\.bib"),
     (("data/raw/border_lengths.csv", "1344.15", "about 1344"),
      r"border_lengths\.csv: .*\n.*row 3, field 'value': type-error"),
-    ((CHAPTER, "publish.finish()", "raise ValueError('boom')\npublish.finish()"),
-     r"the chapter raised: ValueError: boom"),
+    ((CHAPTER, "ch.finish()", "raise ValueError('boom')\nch.finish()"),
+     r"01-introduction\.md: ValueError: boom"),
+    # failed on main: a schema edit was not an input, and the book kept printing 1,344 km
+    (("data/schemas/quantity.json", '"minimum": 0}},', '"minimum": 0, "maximum": 1000}},'),
+     r"border_lengths\.csv: .*\n.*row \d+, field 'value': constraint-error"),
+    # failed on main: an empty "The book did not build:"
+    (("data/datapackage.json", '"resources": [', '"resources": [,'),
+     r"data/datapackage\.json, line \d+, column \d+: invalid JSON"),
+    # failed on main: the number words and a year-like count passed
+    ((CHAPTER, "## The plan of the book", "More than 2000 workers came.\n\n## The plan of the book"),
+     r"01-introduction\.md:\d+: WARNING: quantity typed into prose"),
+    ((CHAPTER, "## The plan of the book", "It has three districts.\n\n## The plan of the book"),
+     r"01-introduction\.md:\d+: WARNING: quantity typed into prose"),
+    ((CHAPTER, "## The plan of the book", "```{glue} length-mfa\n:doc: numbers.md\n```\n\n## The plan of the book"),
+     r"01-introduction\.md:\d+: WARNING: .*pastes a value from another page"),
 ])
-def test_bad_input_stops_the_build_and_keeps_what_was_published(tmp_path, built, change, message):
-    book = _copy_of(built, tmp_path)
+def test_bad_input_stops_the_build_and_keeps_what_was_published(project, change, message):
+    book, tmp_path = project, project.root
     figures, html = tree_digest(tmp_path / "figures"), tree_digest(tmp_path / "_build" / "html")
     book.edit(*change)
     code, output = book.build()
     assert code != 0
     assert re.search(message, re.sub(r"\x1b\[[0-9;]*m", "", output)), output[-3000:]
-    assert "The previous HTML is unchanged" in output
+    assert "The previous HTML is unchanged" in output or "Nothing was published" in output
     assert tree_digest(tmp_path / "figures") == figures
     assert tree_digest(tmp_path / "_build" / "html") == html
 
@@ -120,7 +72,7 @@ def test_tex_missing_gives_the_packages_to_install(built):
 
 
 def test_a_data_change_re_executes_exactly_its_readers(tmp_path, built):
-    book = _copy_of(built, tmp_path)
+    book = built.copy(tmp_path)
     code, output = book.build()
     assert code == 0 and executed(output) == set(), "an unchanged book executed a notebook"
     book.edit("data/raw/border_lengths.csv", ",1300,,approx,", ",1310,,approx,")
@@ -136,7 +88,7 @@ def test_a_data_change_re_executes_exactly_its_readers(tmp_path, built):
 
 def test_a_bare_jupyter_book_build_re_executes_the_importers_of_a_changed_helper(tmp_path, built):
     # The extension acts inside Sphinx, so it holds without borderbook's build command too.
-    book = _copy_of(built, tmp_path)
+    book = built.copy(tmp_path)
     book.edit("borderbook/style.py", '"""', '"""Edited. ')
     jupyter_book = os.path.join(os.path.dirname(sys.executable), "jupyter-book")
     result = subprocess.run([jupyter_book, "build", ".", "-n", "-W", "--keep-going"], cwd=tmp_path,
@@ -148,7 +100,7 @@ def test_a_bare_jupyter_book_build_re_executes_the_importers_of_a_changed_helper
 
 def test_reverting_a_code_edit_republishes_what_the_code_computes(tmp_path, built):
     # A cache hit restores old outputs without running the chapter; the register must follow.
-    book = _copy_of(built, tmp_path)
+    book = built.copy(tmp_path)
     register = tmp_path / "figures" / "numbers.json"
     book.edit(CHAPTER, '"river + land + lake"', '"land + lake + river"')
     code, output = book.build()
@@ -161,7 +113,7 @@ def test_reverting_a_code_edit_republishes_what_the_code_computes(tmp_path, buil
 
 
 def test_an_unchanged_book_is_not_rebuilt_and_a_missing_output_is(tmp_path, built):
-    book = _copy_of(built, tmp_path)
+    book = built.copy(tmp_path)
     html = tmp_path / "_build" / "html"
     before = tree_digest(html), (html / "index.html").stat().st_mtime_ns
     code, output = book.build()
@@ -173,7 +125,7 @@ def test_an_unchanged_book_is_not_rebuilt_and_a_missing_output_is(tmp_path, buil
 
 
 def test_the_reproducibility_page_shows_the_latest_verification(tmp_path):
-    book = Book(tmp_path)
+    book = Project(tmp_path)
     report = tmp_path / "_build" / "verify" / "report.json"
     page = tmp_path / "_build" / "html" / "chapters" / "reproducibility.html"
     for identical, verdict in ((False, "differences found"), (True, "everything identical")):
@@ -187,7 +139,7 @@ def test_the_reproducibility_page_shows_the_latest_verification(tmp_path):
 
 
 def test_a_new_page_reaches_the_sidebar_of_every_page(tmp_path, built):
-    book = _copy_of(built, tmp_path)
+    book = built.copy(tmp_path)
     # A first build in the copy writes every page (Sphinx sees a new folder); an edit makes it run.
     book.edit(CHAPTER, "## The plan of the book", "## The plan of this book")
     assert book.build()[0] == 0
@@ -202,11 +154,11 @@ def test_a_new_page_reaches_the_sidebar_of_every_page(tmp_path, built):
 
 
 def test_an_edit_to_the_extension_reaches_every_page(tmp_path, built):
-    book = _copy_of(built, tmp_path)
+    book = built.copy(tmp_path)
     # A first build in the copy writes every page (Sphinx sees a new folder); an edit makes it run.
     book.edit(CHAPTER, "## The plan of the book", "## The plan of this book")
     assert book.build()[0] == 0
-    book.edit("borderbook/sphinxext.py", 'dataset.mode ||= "auto";', 'dataset.mode ||= "auto"; /* edited */')
+    book.edit("borderbook/sphinxext/html.py", 'dataset.mode ||= "auto";', 'dataset.mode ||= "auto"; /* edited */')
     code, output = book.build()
     assert code == 0, output[-3000:]
     pages = sorted((tmp_path / "_build" / "html" / "chapters").glob("*.html"))
@@ -214,7 +166,7 @@ def test_an_edit_to_the_extension_reaches_every_page(tmp_path, built):
 
 
 def test_deleting_figures_republishes_them_although_the_cache_is_warm(tmp_path, built):
-    book = _copy_of(built, tmp_path)
+    book = built.copy(tmp_path)
     shutil.rmtree(tmp_path / "figures")
     code, output = book.build()
     assert code == 0, output[-3000:]
@@ -225,11 +177,89 @@ def test_deleting_figures_republishes_them_although_the_cache_is_warm(tmp_path, 
 
 
 def test_a_chapter_that_no_longer_runs_leaves_the_register(tmp_path, built):
-    book = _copy_of(built, tmp_path)
+    book = built.copy(tmp_path)
     (tmp_path / "chapters" / "reproducibility.md").write_text(
         "# Appendix: reproducibility\n\nA page without code now.\n", encoding="utf-8")
     code, output = book.build()
     assert code == 0, output[-3000:]
     assert "reproducibility no longer runs" in output
     published = json.loads((tmp_path / "figures" / "numbers.json").read_text(encoding="utf-8"))
-    assert freshness.publishing_chapters(published) == {"01-introduction", "glossary"}
+    assert record.chapters(record.read(tmp_path / "figures")) == {"01-introduction", "glossary"}
+
+
+# Fail closed, round two (issue 12): each of these failed on main before the redesign.
+
+def test_a_reverted_data_edit_never_leaves_its_values_in_the_book(project):
+    # main: the revert restored the register's old run, the cache served the edit's execution,
+    # and the HTML printed the discarded value while numbers.json said the right one.
+    lengths = "data/raw/border_lengths.csv"
+    original = (project.root / lengths).read_text(encoding="utf-8")
+    project.edit(lengths, ",1300,,approx,", ",1310,,approx,")
+    assert project.build()[0] == 0 and "about 1,310 km" in project.page("01-introduction")
+    (project.root / lengths).write_text(original, encoding="utf-8")
+    code, output = project.build()
+    assert code == 0, output[-3000:]
+    assert executed(output) == {"01-introduction"}
+    assert "about 1,300 km" in project.page("01-introduction") and "1,310" not in project.page("01-introduction")
+    code, output = project.build()
+    assert code == 0 and executed(output) == set()
+
+
+def test_a_failed_build_publishes_nothing_of_the_chapters_that_succeeded(project):
+    # main: the chapters that ran before the failing one had already rewritten figures/.
+    figures = tree_digest(project.root / "figures")
+    project.edit("data/raw/border_lengths.csv", ",1300,,approx,", ",1310,,approx,")     # 01 runs fine
+    project.edit("chapters/glossary.md", "ch.finish()", "raise AssertionError('glossary check')\nch.finish()")
+    code, output = project.build()
+    assert code != 0 and "glossary.md: AssertionError: glossary check" in output, output[-3000:]
+    assert tree_digest(project.root / "figures") == figures
+
+
+def test_a_damaged_execution_cache_is_repaired(project):
+    # main: every later build failed until the cache was deleted by hand.
+    executed_notebooks = sorted((project.root / "_build" / ".jupyter_cache" / "executed").glob("*/base.ipynb"))
+    executed_notebooks[0].unlink()
+    code, output = project.build()
+    assert code == 0, output[-3000:]
+    assert "was damaged; dropped, the chapter runs again" in output and len(executed(output)) == 1
+
+
+def test_two_builds_at_once_take_turns(project):
+    # main: both executed and one failed with a clobbered book.aux.
+    project.edit("data/raw/border_lengths.csv", ",1300,,approx,", ",1310,,approx,")
+    environment = {**os.environ, "PYTHONPATH": str(project.root)}
+    first, second = (subprocess.Popen([sys.executable, "-m", "borderbook", "build", "html"], cwd=project.root,
+                                      env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                     for _ in range(2))
+    outputs = [process.communicate(timeout=900)[0] for process in (first, second)]
+    assert first.returncode == 0 and second.returncode == 0, outputs
+    assert any("Another build of this project is running" in output for output in outputs)
+    assert sum(len(executed(output)) for output in outputs) == 1
+
+
+def test_an_interrupted_build_says_so_and_publishes_nothing(project):
+    # main: a raw BrokenProcessPool traceback.
+    figures = tree_digest(project.root / "figures")
+    project.edit("data/raw/border_lengths.csv", ",1300,,approx,", ",1310,,approx,")
+    process = subprocess.Popen([sys.executable, "-m", "borderbook", "build", "html"], cwd=project.root,
+                               env={**os.environ, "PYTHONPATH": str(project.root)}, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    time.sleep(3)
+    os.killpg(process.pid, signal.SIGINT)
+    output = process.communicate(timeout=120)[0]
+    assert process.returncode == 130, output[-2000:]
+    assert "Interrupted; nothing published" in output and "Traceback" not in output
+    assert tree_digest(project.root / "figures") == figures
+    code, output = project.build()
+    assert code == 0 and "about 1,310 km" in project.page("01-introduction")
+
+
+@pytest.mark.parametrize("out", [".", "chapters", "_build", ".git", "..", "figures"])
+def test_reproduce_never_deletes_a_folder_it_did_not_make(project, out):
+    # main: `make reproduce PARAMS="--out ."` deleted the whole repository.
+    (project.root / ".git").mkdir(exist_ok=True)
+    (project.root / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    before = tree_digest(project.root)
+    code, output = project.run("reproduce", "--out", out)
+    assert code == 2 and "--out" in output and "choose" in output, output
+    assert tree_digest(project.root) == before
