@@ -9,6 +9,10 @@ an implied exchange rate) and compares it with the paper's figure within a toler
 
 from dataclasses import dataclass
 
+import pandas as pd
+
+from borderbook.bounds import FAMILY, words
+
 #: every verdict, in the order a reader should worry about them, with what it means
 VERDICTS = {
     "holds": "the source (or the arithmetic) gives the paper's figure",
@@ -27,10 +31,21 @@ class Check:
 
     name: str
     claim: str
-    register: str
+    statement: str          #: the id of the paper's statement checked (a row of ``statements``)
     verdict: str
     detail: str
-    inputs: list[str]
+    inputs: list[pd.Series]  #: the rows compared: rows (``table.loc["id"]``) or tables of rows
+
+    def __post_init__(self):
+        """A table among the inputs stands for its rows, in order."""
+        rows = []
+        for item in self.inputs:
+            rows += [row for _, row in item.iterrows()] if isinstance(item, pd.DataFrame) else [item]
+        self.inputs = rows
+
+    def rows(self) -> list[str]:
+        """The rows compared, as ``table:row``: how the register and the appendix name them."""
+        return [f"{row.attrs['resource']}:{row.name}" for row in self.inputs]
 
 
 def agreement(paper, source, rounding: float = 0.05) -> tuple[str, str]:
@@ -48,31 +63,20 @@ def agreement(paper, source, rounding: float = 0.05) -> tuple[str, str]:
     gap = abs(paper["value"] - source["value"]) / abs(source["value"])
     if gap > rounding:
         return "does not hold", f"{stated} gives {paper['value']:g}, the source {source['value']:g}"
-    if _FAMILY[paper["bound"]] != _FAMILY[source["bound"]]:
-        return "bound differs", (f"{stated} states it as \u201c{_words(paper['bound'])}\u201d, "
-                                 f"the source as \u201c{_words(source['bound'])}\u201d")
+    if FAMILY[paper["bound"]] != FAMILY[source["bound"]]:
+        return "bound differs", (f"{stated} states it as \u201c{words(paper['bound'])}\u201d, "
+                                 f"the source as \u201c{words(source['bound'])}\u201d")
     if not _same_period(paper["period"], source["period"]):
         return "period differs", f"{stated} gives it for {paper['period']}, the source for {source['period']}"
     if gap:
         return "rounded", f"{source['value']:g} rounded to {paper['value']:g}"
-    return "holds", f"both give {paper['value']:g} ({_words(paper['bound'])})"
-
-
-#: bounds that say the same kind of thing: a point, a floor, a ceiling, a range
-_FAMILY = {"exact": "point", "approx": "point", "at_least": "floor", "more_than": "floor",
-           "at_most": "ceiling", "less_than": "ceiling", "up_to": "ceiling", "almost": "ceiling",
-           "range": "range"}
+    return "holds", f"both give {paper['value']:g} ({words(paper['bound'])})"
 
 
 def _who(row) -> str:
     """Who states the figure of a row checked against a source: its claimant, or the paper."""
     claimant = row.get("claimant")
     return claimant if isinstance(claimant, str) and claimant else "the paper"
-
-
-def _words(bound: str) -> str:
-    """A bound as a reader says it: "about", "more than", "exact"."""
-    return "about" if bound == "approx" else bound.replace("_", " ")
 
 
 def _same_period(first, second) -> bool:
@@ -86,14 +90,15 @@ def _same_period(first, second) -> bool:
 def arithmetic(stated: float, computed: float, bound: str = "exact", tolerance: float = 0.0) -> str:
     """Verdict for a figure the paper states against the same figure recomputed.
 
-    ``bound`` is how the paper states it: ``at_least`` / ``more_than`` hold if the computed
-    value is at or above it, ``almost`` / ``at_most`` / ``less_than`` if at or below it and
-    within ``tolerance``; otherwise the relative difference must be within ``tolerance``.
+    ``bound`` is how the paper states it: a floor (``at_least``, ``more_than``) holds if the
+    computed value is at or above it, a ceiling (``almost``, ``at_most``, ``less_than``,
+    ``up_to``) if at or below it and within ``tolerance``; otherwise the relative difference
+    must be within ``tolerance``.
     """
     gap = abs(computed - stated) / abs(stated)
-    if bound in ("at_least", "more_than"):
+    if FAMILY[bound] == "floor":
         return "holds" if computed >= stated else "does not hold"
-    if bound in ("almost", "at_most", "less_than", "up_to"):
+    if FAMILY[bound] == "ceiling":
         return "holds" if computed <= stated and gap <= tolerance else "does not hold"
     if gap == 0:
         return "holds"
