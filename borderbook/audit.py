@@ -8,13 +8,14 @@ an implied exchange rate) and compares it with the paper's figure within a toler
 """
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import pandas as pd
 
 from borderbook.bounds import FAMILY, words
 
 #: every verdict, in the order a reader should worry about them, with what it means
-VERDICTS = {
+VERDICTS = MappingProxyType({
     "holds": "the source (or the arithmetic) gives the paper's figure",
     "rounded": "the paper rounds the source's figure",
     "bound differs": "same figure, but the source states it as a bound the paper drops or changes",
@@ -22,7 +23,7 @@ VERDICTS = {
     "category differs": "the source's figure measures something else",
     "does not hold": "the source or the arithmetic gives another figure",
     "not verifiable": "no available source states the figure: the paper is the only source",
-}
+})
 
 
 @dataclass
