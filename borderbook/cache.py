@@ -49,8 +49,9 @@ def _digest(cells: list[dict]) -> str | None:
     """The run digest a chapter glued into its outputs, if any."""
     for cell in cells:
         for output in cell.get("outputs", []):
-            if output.get("metadata", {}).get("scrapbook", {}).get("name") == freshness.RECORD_KEY:
-                return output["data"]["text/plain"].strip("'\"")
+            scrapbook = output.get("metadata", {}).get("scrapbook", {})
+            if scrapbook.get("name") == freshness.RECORD_KEY:
+                return output["data"][scrapbook.get("mime_prefix", "") + "text/plain"].strip("'\"")
     return None
 
 

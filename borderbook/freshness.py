@@ -34,6 +34,8 @@ def stale(notebook: Path, run: dict | None, served: str | None) -> list[str]:
     cache would serve for it (None if the cache holds no execution)."""
     if run is None:
         return ["never published here"]
+    if not {"inputs", "code", "parameters"} <= set(run):
+        return ["published by an older version of the book"]
     reasons = [f"{name} changed" for name, recorded in sorted(run["inputs"].items())
                if checksum(paths.ROOT / name) != recorded]
     if not notebook.exists():
