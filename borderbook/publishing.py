@@ -55,14 +55,16 @@ class Number:
         return self.text
 
     def _repr_html_(self) -> str:
-        """In HTML the number links to its row in the register; its provenance is a real element
-        that the page's script shows on hover, focus and tap (nothing is fetched)."""
+        """In HTML the number links to its row in the register. Its provenance (formula, inputs,
+        sources, and the code that computed it) is a real element that describes the link for
+        screen readers, and that the page's script shows on hover, focus and tap."""
         name = html.escape(self.name)
+        code = f'<code class="bb-code">{html.escape(self.code)}</code>' if self.code else ""
         return (f'<a class="bb-number" href="numbers.html#number-{name}" data-number="{name}" '
-                f'data-cell="{self.cell}" aria-describedby="provenance-{name}" '
-                f'data-provenance="{html.escape(self.provenance())}">{html.escape(self.text)}</a>'
-                f'<span class="bb-provenance" id="provenance-{name}" role="tooltip" hidden>'
-                f'{html.escape(self.provenance())}</span>')
+                f'data-provenance="{html.escape(self.provenance())}" data-cell="{self.cell}" '
+                f'aria-describedby="provenance-{name}">{html.escape(self.text)}</a>'
+                f'<span class="bb-provenance" id="provenance-{name}" hidden>'
+                f'{html.escape(self.provenance())}{code}</span>')
 
     def provenance(self) -> str:
         """Formula, inputs and sources in one line, as the reader sees them."""

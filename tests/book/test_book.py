@@ -53,7 +53,7 @@ def test_every_glued_number_appears_in_the_html_with_its_provenance(register):
     for name, number in register["numbers"].items():
         page = (HTML / "chapters" / f"{number['chapter']}.html").read_text(encoding="utf-8")
         marks = re.findall(rf'<a class="bb-number" href="numbers\.html#(number-[^"]+)" '
-                           rf'data-number="{re.escape(name)}" data-provenance="([^"]*)">([^<]*)</a>', page)
+                           rf'data-number="{re.escape(name)}" data-provenance="([^"]*)"[^>]*>([^<]*)</a>', page)
         assert marks, f"{name} is published but not shown in the HTML"
         for anchor, provenance, text in marks:
             provenance = html.unescape(provenance)
@@ -62,6 +62,10 @@ def test_every_glued_number_appears_in_the_html_with_its_provenance(register):
             assert all(ref in provenance for ref in number["inputs"]), f"{name}: an input is missing"
             assert all(key in provenance for key in number["sources"]), f"{name}: a source is missing"
             assert f'id="{anchor}"' in register_page, f"{name}: no row {anchor} in the register"
+        described = re.search(rf'<span class="bb-provenance" id="provenance-{re.escape(name)}" hidden>'
+                              r'.*?<code class="bb-code">(.*?)</code></span>', page, re.DOTALL)
+        assert described and html.unescape(described.group(1)) == number["code"], \
+            f"{name}: the HTML does not show the code that computed it"
 
 
 def test_every_figure_offers_its_data_and_vector_files_for_download(register):
