@@ -202,12 +202,17 @@ class FootnoteToBibliography(SphinxPostTransform):
             run.append(child)
         for child in run:
             paragraph.remove(child)
-        lead_in = []   # "URL: " introduces the address: it stays outside the link
-        if run and isinstance(run[-1], nodes.Text):
-            text = str(run.pop())
+        lead_in = []   # "URL: " introduces the address, and spaces end the run: outside the link
+        while run and isinstance(run[-1], nodes.Text):
+            text = str(run[-1])
             cut = _LEAD_IN.search(text).start()
-            run.append(nodes.Text(text[:cut]))
-            lead_in.append(nodes.Text(text[cut:]))
+            if cut == len(text):
+                break
+            run.pop()
+            lead_in.insert(0, nodes.Text(text[cut:]))
+            if cut:
+                run.append(nodes.Text(text[:cut]))
+                break
         if self.app.builder.format == "latex":
             linked = [nodes.raw("", rf"\hyperlink{{cite.{BIBLIOGRAPHY}:{anchor}}}{{", format="latex"),
                       *run, nodes.raw("", "}", format="latex")]
