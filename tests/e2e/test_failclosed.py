@@ -219,6 +219,7 @@ def test_a_damaged_execution_cache_is_repaired(project):
     # main: every later build failed until the cache was deleted by hand.
     executed_notebooks = sorted((project.root / "_build" / ".jupyter_cache" / "executed").glob("*/base.ipynb"))
     executed_notebooks[0].unlink()
+    project.edit(CHAPTER, "## The plan of the book", "## The plan of this book")   # a build to do
     code, output = project.build()
     assert code == 0, output[-3000:]
     assert "was damaged; dropped, the chapter runs again" in output and len(executed(output)) == 1
