@@ -195,6 +195,14 @@
       more.textContent = "Its row in the register of numbers";
       more.tabIndex = -1;   // a keyboard follows the number's own link (Enter), one stop each
       popover.append(more);
+      if (link.dataset.code) {   // the cell that computed it, when the markup says where
+        const code = document.createElement("a");
+        code.className = "bb-popover-more";
+        code.href = link.dataset.code;
+        code.textContent = "The code that computed it";
+        code.tabIndex = -1;
+        popover.append(" · ", code);
+      }
       const remember = () => {
         try {
           const here = link.id || `bb-use-${name}`;
@@ -241,7 +249,8 @@
     link.className = "bb-back";
     link.href = back;
     link.textContent = "↩ back to the text";
-    const cell = anchor.closest("td, th, p, li") || anchor.parentElement;
+    const cell = anchor.matches("tr") ? anchor.cells[0]
+      : anchor.closest("td, th, dd, li, p") || anchor.parentElement;
     cell.append(" ", link);
   }
 
