@@ -66,14 +66,29 @@ def build(kinds: list[str]) -> list[Path]:
 
 def _build_one(kind: str, inputs: str) -> str | None:
     """Build ``kind`` and publish it if it succeeded with no warning; else say what failed."""
-    code = _sphinx(kind)
+    theme, stamp = _theme_digest(), WORK / f"{kind}.theme"
+    # Sphinx copies static files and applies templates only when it writes pages, and writes
+    # only the pages it read again: a change to _static/ or _templates/ alone rewrites them all.
+    rewrite_all = not stamp.exists() or stamp.read_text() != theme
+    code = _sphinx(kind, rewrite_all)
     log = LOGS / f"{kind}.log"
     text = log.read_text(encoding="utf-8")
     if code or re.search(r"(WARNING|ERROR): ", text):
         return diagnose(text) + f"\nThe previous {kind.upper()} is unchanged. Full log: {log}"
     _publish(kind)
     (WORK / f"{kind}.inputs").write_text(inputs)
+    stamp.write_text(theme)
     return None
+
+
+def _theme_digest() -> str:
+    """A checksum of the files that shape every page but no document: _static/ and _templates/."""
+    digest = hashlib.sha256()
+    for folder in ("_static", "_templates"):
+        for path in sorted((paths.ROOT / folder).rglob("*")):
+            if path.is_file():
+                digest.update(f"{path.relative_to(paths.ROOT)}\0{freshness.checksum(path)}\n".encode())
+    return digest.hexdigest()
 
 
 def _up_to_date(kind: str, digest: str) -> bool:
@@ -82,12 +97,12 @@ def _up_to_date(kind: str, digest: str) -> bool:
     return PUBLISHED[kind].exists() and stamp.exists() and stamp.read_text() == digest
 
 
-def _sphinx(kind: str) -> int:
+def _sphinx(kind: str, rewrite_all: bool = False) -> int:
     """Run Jupyter Book for ``kind`` in its work folder (:mod:`borderbook.jupyter_book_cli`);
     log its output, show it prefixed."""
     builder = ["--builder", "pdflatex"] if kind == "pdf" else []
     command = [sys.executable, "-m", "borderbook.jupyter_book_cli", "build", str(paths.ROOT), *builder,
-               "--path-output", str(WORK / kind), *FLAGS]
+               "--path-output", str(WORK / kind), *FLAGS, *(["--all"] if rewrite_all else [])]
     with (LOGS / f"{kind}.log").open("w", encoding="utf-8") as log:
         process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE, env=_environment(),
                                    stderr=subprocess.STDOUT, text=True, preexec_fn=_die_with_parent)

@@ -278,3 +278,13 @@ def test_reproduce_never_deletes_a_folder_it_did_not_make(project, out):
     code, output = project.run("reproduce", "--out", out)
     assert code == 2 and "--out" in output and "choose" in output, output
     assert tree_digest(project.root) == before
+
+
+def test_an_edit_to_the_static_files_alone_reaches_the_published_html(project):
+    # Sphinx found "no targets out of date", copied no static file, and the published HTML
+    # kept the old script.
+    with (project.root / "_static" / "borderbook.css").open("a", encoding="utf-8") as css:
+        css.write("\n/* edited */\n")
+    code, output = project.build()
+    assert code == 0, output[-3000:]
+    assert "/* edited */" in (project.root / "_build" / "html" / "_static" / "borderbook.css").read_text()
