@@ -36,6 +36,8 @@ class Check:
     verdict: str
     detail: str
     inputs: list[pd.Series]  #: the rows compared: rows (``table.loc["id"]``) or tables of rows
+    #: further differences than the verdict's (a figure for another category *and* period)
+    also: tuple[str, ...] = ()
 
     def __post_init__(self):
         """A table among the inputs stands for its rows, in order."""
@@ -44,9 +46,30 @@ class Check:
             rows += [row for _, row in item.iterrows()] if isinstance(item, pd.DataFrame) else [item]
         self.inputs = rows
 
+    def statements(self) -> list[str]:
+        """The paper's statements the check touches: its own, then those its rows restate."""
+        restated = {row.name if row.attrs.get("resource") == "statements" else row.get("statement")
+                    for row in self.inputs}
+        return [self.statement] * bool(self.statement) + sorted(q for q in restated
+                                         if isinstance(q, str) and q and q != self.statement)
+
     def rows(self) -> list[str]:
         """The rows compared, as ``table:row``: how the register and the appendix name them."""
         return [f"{row.attrs['resource']}:{row.name}" for row in self.inputs]
+
+
+def differences(paper, source) -> tuple[str, ...]:
+    """Every way two rows fail to measure the same thing: category, period, bound family."""
+    if source is None:
+        return ()
+    found = []
+    if paper["measure"] != source["measure"] or paper["unit"] != source["unit"]:
+        found.append("category differs")
+    if not _same_period(paper["period"], source["period"]):
+        found.append("period differs")
+    if FAMILY[paper["bound"]] != FAMILY[source["bound"]]:
+        found.append("bound differs")
+    return tuple(found)
 
 
 def agreement(paper, source, rounding: float = 0.05) -> tuple[str, str]:
@@ -60,7 +83,11 @@ def agreement(paper, source, rounding: float = 0.05) -> tuple[str, str]:
     if source is None:
         return "not verifiable", "no available source states this figure"
     if paper["measure"] != source["measure"] or paper["unit"] != source["unit"]:
-        return "category differs", f"the source measures {source['measure']} ({source['unit']})"
+        detail = f"the source measures {source['measure']} ({source['unit']})"
+        if not _same_period(paper["period"], source["period"]):
+            detail += (f", and for another period: {stated} gives it for {paper['period']}, "
+                       f"the source for {source['period']}")
+        return "category differs", detail
     gap = abs(paper["value"] - source["value"]) / abs(source["value"])
     if gap > rounding:
         return "does not hold", f"{stated} gives {paper['value']:g}, the source {source['value']:g}"

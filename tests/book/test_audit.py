@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from borderbook import bib, data
+from borderbook import bib, data, paths
 from borderbook.audit import VERDICTS, agreement, arithmetic
 
 from tests.conftest import HTML
@@ -68,3 +68,24 @@ def test_the_appendix_lists_at_least_fifteen_checks_each_with_its_rows_and_sourc
             assert row_id in tables[table], f"{name}: no row {table}:{row_id}"
         sources = re.search(r"sources: ([^<]+)\.</p>", check).group(1).split(", ")
         assert sources and set(sources) <= known, f"{name}: unknown source in {sources}"
+
+
+def test_what_the_audit_quotes_from_the_paper_is_in_the_paper(register):
+    # A gloss of the register's (the award's name, a footnote title) must not stand inside
+    # the paper's quotation marks.
+    page = (HTML / "chapters" / "audit.html").read_text(encoding="utf-8")
+    paper = (paths.ROOT.parent / "shared" / "paper" / "cap-paper-267.txt")
+    if not paper.exists():
+        pytest.skip("the paper's text is not stored beside the project")
+    words = " ".join(paper.read_text(encoding="utf-8").split())
+    quoted = re.findall(r"[Tt]he paper: \u201c([^\u201d]+)\u201d", page)
+    assert len(quoted) > 5
+    for quote in quoted:
+        text = re.sub(r"\s*\[[^\]]*\]", "", quote)                  # an editor's [insertion]
+        for part in re.split(r"\s*(?:\u2026|\.\.\.)\s*", text):           # an ellipsis: a gap
+            assert " ".join(part.split()) in words, f"not the paper's words: {quote}"
+
+
+def test_a_check_finding_several_differences_is_counted_for_each(register):
+    numbers = register["numbers"]
+    assert numbers["audit-any-period"]["value"] > numbers["audit-period-differs"]["value"]

@@ -62,3 +62,22 @@ def test_the_map_draws_every_place_and_states_the_measured_length(geometry, regi
     places = geometry[2]
     assert drawn == set(places.dropna(subset=["lat", "lon"]).index)
     assert register["numbers"]["borderland-geodesic-km"]["text"] in register["figures"]["fig-map"]["caption"]
+
+
+def test_the_map_draws_the_crossings_and_bridges_of_the_data(geometry):
+    with open(paths.FIGURES / "fig-map.csv", encoding="utf-8", newline="") as table:
+        drawn = {row["id"]: row for row in csv.DictReader(table)}
+    places = geometry[2]
+    crossings = places.index[places["kind"] == "crossing"]
+    bridges = places.index[places["kind"] == "bridge"]
+    assert len(crossings) >= 5 and len(bridges) >= 4
+    assert {drawn[p]["symbol"] for p in crossings} == {"crossing"}
+    assert {drawn[p]["symbol"] for p in bridges} == {"bridge"}
+
+
+def test_every_spelling_of_a_place_leads_to_it_in_the_glossary():
+    # A reader who searches "Shughnan" or "Kuf Ab" finds the place under the book's spelling.
+    page = (paths.BUILD / "html" / "chapters" / "glossary.html").read_text(encoding="utf-8")
+    names = data.table("place_names")[0]
+    for _, row in names.iterrows():
+        assert row["variant"] in page, f"{row['variant']} (for {row['name']}) is not in the glossary"
