@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 PDF     := _build/pdf/taliban-at-the-border.pdf
 APT_PACKAGES := $(shell cat apt.txt)
 
-.PHONY: book html pdf test verify reproduce bench system clean
+.PHONY: book html pdf test verify reproduce bench attack system clean
 
 book: $(VENV)/.installed system
 	$(BIN)/python -m borderbook build html pdf
@@ -53,6 +53,11 @@ reproduce: $(VENV)/.installed
 # Build times against stock Jupyter Book, on scratch copies; writes _build/bench.json.
 bench: $(VENV)/.installed system
 	$(BIN)/python -m borderbook.bench
+
+# Replay the catalogue of attacks (bad data, schema edits, reverts, signals, cache damage,
+# misuse) on a scratch copy of the project: one line per attack; exits 1 if any fails.
+attack: $(VENV)/.installed system
+	PYTHONPATH=$(CURDIR) $(BIN)/python -m tests.attack $(ARGS)
 
 clean:
 	rm -rf _build

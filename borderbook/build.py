@@ -166,6 +166,9 @@ def diagnose(log: str) -> str:
     if not problems:
         tail = [line for line in clean.strip().splitlines() if line.strip()][-8:]
         lines += ["  (no warning or error line; the log ends with:)"] + [f"    {line}" for line in tail]
+    else:
+        lines.append("Fix the file at each place named above (warnings count as errors), then run "
+                     "`make book` again.")
     return "\n".join(lines)
 
 

@@ -129,7 +129,24 @@ def _resource(datapackage: Path, name: str) -> tuple[str, frictionless.Resource]
         known = ", ".join(sorted(package.resource_names))
         raise DataError(f"{_rel(datapackage)}: no resource named '{name}' (known: {known}); "
                         "declare it, or load one of those.")
+    schema = next(r for r in descriptor["resources"] if r.get("name") == name).get("schema")
+    if isinstance(schema, str):   # Frictionless would blame the data file for a broken schema
+        _check_json(datapackage.parent / schema, "schema")
     return _sha(raw), package.get_resource(name)
+
+
+def _check_json(path: Path, what: str) -> None:
+    """A JSON file a resource refers to parses; or say where it does not."""
+    try:
+        json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise DataError(f"{_rel(path)}: {what} file missing; restore it or fix the resource's "
+                        f"'{what}' in data/datapackage.json.") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{_rel(path)}: bytes that are not UTF-8; save it as UTF-8.") from None
+    except json.JSONDecodeError as error:
+        raise DataError(f"{_rel(path)}, line {error.lineno}, column {error.colno}: invalid JSON "
+                        f"({error.msg}); fix the {what} (a stray or missing comma?).") from None
 
 
 def _describe(where: Path, report: frictionless.Report) -> str:

@@ -137,6 +137,15 @@ def test_a_stray_comma_in_the_descriptor_names_its_line(package):
     assert "datapackage.json, line" in message and "invalid JSON" in message and "comma" in message
 
 
+def test_a_stray_comma_in_a_schema_names_the_schema_and_its_line(package):
+    # failed before: Frictionless's "cannot retrieve metadata", then "Correct border_lengths.csv"
+    schema = package / "schemas" / "quantity.json"
+    schema.write_text(schema.read_text().replace('"fields": [', '"fields": [,', 1))
+    message = _refusal(package)
+    assert "quantity.json, line 2, column" in message and "invalid JSON" in message, message
+    assert "border_lengths.csv" not in message, message
+
+
 @pytest.mark.parametrize("value", ["NaN", "INF", "-inf", "nan"])
 def test_a_figure_that_is_not_a_finite_number_is_refused(package, value):
     # failed on main: the book printed "less than nan"
