@@ -1,14 +1,113 @@
-"""Typography of the PDF: what XeLaTeX does not do by itself."""
+"""The PDF: its structure (front matter, chapters, lettered appendices), the data it carries
+(each figure's CSV as a file attachment its caption opens), its document metadata, and the
+typography XeLaTeX does not do by itself."""
 
 import re
+import shutil
+from pathlib import Path
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
+
+from borderbook import release
+
+#: The heading of the root document's text in the PDF (the HTML shows it under the book's title).
+FRONT_MATTER = "About this edition"
 
 
 def setup(app):
     app.add_post_transform(PersianInLatex)
     app.add_post_transform(FootnoteMarkSeparator)
+    app.add_post_transform(BookStructure)
+    app.add_post_transform(DataAttachments)
+    app.connect("config-inited", document_metadata)
+
+
+def document_metadata(app, config):
+    """The PDF's language and its XMP metadata (hyperxmp, from hyperref's keys): title,
+    author, licence, date and identifier; the version and the date come from CITATION.cff,
+    the one place they are written."""
+    edition = release.edition()
+    elements = dict(config.latex_elements)
+    elements["preamble"] = elements.get("preamble", "") + (
+        # keeppdfinfo: without it, hyperxmp drops the Info dictionary's author and keywords.
+        "\\hypersetup{keeppdfinfo, pdflang=%s, pdfversionid={%s}, pdfdate={%s}, pdfidentifier={%s},\n"
+        "  pdfcopyright={%s}, pdflicenseurl={%s}}\n"
+        % (config.language or "en", edition["version"], edition["date"], edition["identifier"],
+           _tex(config.copyright), "https://creativecommons.org/licenses/by/4.0/"))
+    config.latex_elements = elements
+
+
+def _tex(text: str) -> str:
+    """Text safe inside a hyperref key's braces."""
+    return re.sub(r"([%#&_$])", r"\\\1", text)
+
+
+class BookStructure(SphinxPostTransform):
+    """A book's parts in the PDF: the root document's text is front matter, under its own
+    heading and running foot, numbered in roman; the paper's sections are chapters 1 to 7,
+    numbered from page 1; the documents after them are appendices, lettered, their titles
+    without the "Appendix: " the HTML needs."""
+
+    builders = ("latex",)
+    default_priority = 300
+
+    def run(self, **kwargs):
+        root = self.document.next_node(nodes.section)
+        if root is None:
+            return
+        title = root.next_node(nodes.title)
+        heading = FRONT_MATTER
+        root.insert(root.index(title) + 1, nodes.raw("", (
+            f"\\chapter*{{{heading}}}\\phantomsection\\addcontentsline{{toc}}{{chapter}}{{{heading}}}"
+            f"\\markboth{{{heading}}}{{{heading}}}\n"), format="latex"))
+        files = [node for node in self.document.findall(addnodes.start_of_file)]
+        chapters = [node for node in files if re.match(r"chapters/\d\d-", node["docname"])]
+        if chapters:
+            first = chapters[0]
+            first.parent.insert(first.parent.index(first),
+                                nodes.raw("", "\\clearpage\\pagenumbering{arabic}\n", format="latex"))
+        appendices = [node for node in files if node not in chapters and node["docname"] != self.config.root_doc]
+        if appendices:
+            first = appendices[0]
+            first.parent.insert(first.parent.index(first), nodes.raw("", "\\appendix\n", format="latex"))
+        for appendix in appendices:
+            heading = appendix.next_node(nodes.title)
+            text = heading.astext() if heading else ""
+            if text.startswith("Appendix: "):
+                rest = text[len("Appendix: "):]
+                heading.children = []
+                heading += nodes.Text(rest[:1].upper() + rest[1:])
+
+
+class DataAttachments(SphinxPostTransform):
+    """A PDF reader has no folder to download from: each link to a CSV (a figure's data, the
+    register) becomes a file attachment annotation over the link's text, holding the file
+    itself; clicking the text opens it. LaTeX's attachfile2 writes the annotation where the
+    text is set, which a post-step on the finished PDF could only guess."""
+
+    builders = ("latex",)
+    default_priority = 300
+
+    def run(self, **kwargs):
+        outdir = Path(self.app.builder.outdir)
+        for node in list(self.document.findall(addnodes.download_reference)):
+            target = node.get("reftarget", "")
+            if not target.endswith(".csv"):
+                continue
+            source = Path(self.env.relfn2path(target, node.get("refdoc", self.env.docname))[1])
+            if not source.exists():
+                continue
+            shutil.copyfile(source, outdir / source.name)
+            description = _latex_text(f"Data: {source.name}")
+            node.replace_self(nodes.raw("", (
+                f"\\bbattach{{mimetype=text/csv,description={{{description}}},color=0.216 0.439 0.388}}"
+                f"{{{source.name}}}{{{_latex_text(node.astext())}}}"), format="latex"))
+
+
+def _latex_text(text: str) -> str:
+    return re.sub(r"([%#&_$])", r"\\\1", text)
 
 
 class FootnoteMarkSeparator(SphinxPostTransform):
