@@ -1,4 +1,4 @@
-"""Command line: ``python -m borderbook build html pdf``, ``reproduce [name=value …]``, ``verify``.
+"""Command line: ``python -m borderbook build html pdf epub``, ``reproduce [name=value …]``, ``verify``.
 
 Every command stops cleanly: an interruption (Ctrl-C, or SIGTERM to ``make``, which the
 command hears as its parent's death) publishes nothing and exits 130, and a build waits
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     again.add_argument("--out", default=str(reproduce.DEFAULT_OUT), help="output folder")
     commands.add_parser("verify", help="regenerate from data/ and compare with figures/")
     builder = commands.add_parser("build", help="build the book; replace the outputs only on success")
-    builder.add_argument("kinds", nargs="+", choices=["html", "pdf"], metavar="html|pdf")
+    builder.add_argument("kinds", nargs="+", choices=list(build.KINDS), metavar="|".join(build.KINDS))
     arguments = parser.parse_args(argv)
     _stop_with_parent()
     try:
