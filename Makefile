@@ -8,7 +8,7 @@ PDF     := _build/pdf/taliban-at-the-border.pdf
 EPUB    := _build/epub/taliban-at-the-border.epub
 APT_PACKAGES := $(shell cat apt.txt)
 
-.PHONY: book html pdf epub test verify reproduce bench system clean
+.PHONY: book html pdf epub release test verify reproduce bench system clean
 
 book: $(VENV)/.installed system
 	$(BIN)/python -m borderbook build html pdf epub
@@ -42,6 +42,11 @@ pdf: $(VENV)/.installed system
 
 epub: $(VENV)/.installed
 	$(BIN)/python -m borderbook build epub
+
+# _build/release/<slug>-<version>.zip: the editions, the data, the figures and an RO-Crate saying
+# how each output was made. Refuses a dirty git tree, or a tree whose `make verify` fails.
+release: $(VENV)/.installed system
+	$(BIN)/python -m borderbook release
 
 test: $(VENV)/.installed system
 	@test -f $(PDF) -a -f $(EPUB) -a -f _build/html/index.html || $(MAKE) book
