@@ -61,11 +61,7 @@ def make(out: Path = RELEASES) -> Path:
     (a no-op when they are fresh); write the zip; return its path."""
     from borderbook import build, verify
 
-    dirty = git_status()
-    if dirty:
-        raise ReleaseError("The git tree is not clean; a release must be made from a commit, so that "
-                           "its version names exactly one state of the sources. Commit or stash:\n"
-                           + "\n".join(f"  {line}" for line in dirty[:20]))
+    _refuse_dirty()
     print("Running `make verify`: every chapter again from data/, compared with figures/ …")
     report = verify.run()
     if not report["identical"]:
@@ -74,7 +70,16 @@ def make(out: Path = RELEASES) -> Path:
                            "the code give now (report: _build/verify/report.md). Publish the chapters "
                            "again with `make book`, commit, then release.")
     build.build(list(build.KINDS))   # the Reproducibility appendix shows the new verification
+    _refuse_dirty()   # again: nothing may have changed while it verified and built
     return write(out)
+
+
+def _refuse_dirty() -> None:
+    dirty = git_status()
+    if dirty:
+        raise ReleaseError("The git tree is not clean; a release must be made from a commit, so that "
+                           "its version names exactly one state of the sources. Commit or stash:\n"
+                           + "\n".join(f"  {line}" for line in dirty[:20]))
 
 
 def git_status(root: Path = paths.ROOT) -> list[str]:

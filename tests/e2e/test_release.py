@@ -100,3 +100,15 @@ def test_no_release_when_verify_fails(tmp_path, monkeypatch):
     with pytest.raises(release.ReleaseError, match="make verify"):
         release.make(tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_no_release_when_the_tree_changed_while_it_verified_and_built(tmp_path, monkeypatch):
+    from borderbook import build, verify
+
+    answers = iter([[], [" M chapters/01-introduction.md"]])
+    monkeypatch.setattr(release, "git_status", lambda: next(answers))
+    monkeypatch.setattr(verify, "run", lambda: {"identical": True})
+    monkeypatch.setattr(build, "build", lambda kinds: [])
+    with pytest.raises(release.ReleaseError, match="01-introduction"):
+        release.make(tmp_path / "out")
+    assert not (tmp_path / "out").exists()
