@@ -72,13 +72,20 @@ class BookStructure(SphinxPostTransform):
         if appendices:
             first = appendices[0]
             first.parent.insert(first.parent.index(first), nodes.raw("", "\\appendix\n", format="latex"))
-        for appendix in appendices:
+        renamed = {}
+        for letter, appendix in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", appendices):
             heading = appendix.next_node(nodes.title)
             text = heading.astext() if heading else ""
             if text.startswith("Appendix: "):
                 rest = text[len("Appendix: "):]
                 heading.children = []
                 heading += nodes.Text(rest[:1].upper() + rest[1:])
+                renamed[text] = f"Appendix {letter} ({rest})"
+        # A link that names an appendix by its HTML title names it by its letter.
+        for reference in list(self.document.findall(nodes.reference)):
+            for text in list(reference.findall(nodes.Text)):
+                if str(text) in renamed:
+                    text.parent.replace(text, nodes.Text(renamed[str(text)]))
 
 
 class DataAttachments(SphinxPostTransform):

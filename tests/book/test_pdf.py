@@ -200,3 +200,9 @@ def test_reading_order_in_pdftotext():
         position = text.find(mark, position)
         found.append(position)
         assert position != -1, f"{mark!r} is not found after {marks[len(found) - 2]!r}"
+
+
+def test_links_name_an_appendix_by_its_letter(pdf_text):
+    # The HTML's titles ("Appendix: the data") would contradict the PDF's headings ("Appendix A").
+    assert "Appendix A (the data)" in pdf_text
+    assert "Appendix:" not in pdf_text
