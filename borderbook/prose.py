@@ -116,7 +116,7 @@ _CROSS_PAGE = re.compile(r"\{glue(?::\w+)?\}`[^`]*::[^`]*`|^(?:`{3,}|:{3,})\{glu
 def cross_page_pastes(source: str) -> list[tuple[int, str]]:
     """Glue pastes from another page (``{glue}`page.md::key```): Sphinx does not rebuild a page
     when a value it pastes from elsewhere changes, so the book refuses them."""
-    return [(source.count("\n", 0, match.start()) + 1, match.group(0))
+    return [(source.count("\n", 0, match.start()) + 1, " ".join(match.group(0).split()))
             for match in _CROSS_PAGE.finditer(source)]
 
 
