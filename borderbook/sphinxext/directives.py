@@ -13,7 +13,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
 
 from borderbook import catalogue, freshness, paths, record
-from borderbook.sphinxext import pages
+from borderbook.sphinxext import latex, pages
 
 logger = logging.getLogger(__name__)
 CHAPTERS = "chapters/"
@@ -88,7 +88,7 @@ class NumbersRegister(SphinxDirective):
         order = {chapter: index for index, chapter in enumerate(labels)}
         rows = sorted(numbers.values(), key=lambda n: (order.get(n["chapter"], len(order)), n["name"]))
         lines = ["In this PDF each number has one row: the text as printed, the name the chapters use, "
-                 "its chapter (by number, or by the appendix's letter), its formula, and how many data "
+                 "its chapter (by number, by a short name for the afterword, or by the appendix's letter), its formula, and how many data "
                  "rows and sources it was computed from. The rows and the sources themselves, and the "
                  "statements of the paper, are in {download}`numbers.csv <../figures/numbers.csv>`, "
                  "which this PDF carries as an attachment.", "",
@@ -111,13 +111,15 @@ class NumbersRegister(SphinxDirective):
 
 def chapter_labels() -> dict[str, str]:
     """Each chapter's label in the PDF, in the order of the book: the paper's sections by
-    their number, the appendices by letter (:class:`borderbook.sphinxext.latex.BookStructure`)."""
+    their number, the edition's own chapters by a short name, the appendices by letter (:class:`borderbook.sphinxext.latex.BookStructure`)."""
     toc = yaml.safe_load((paths.ROOT / "_toc.yml").read_text(encoding="utf-8"))
     labels, letter = {}, 0
     for entry in toc.get("chapters", []):
         name = entry["file"].removeprefix(CHAPTERS)
-        if name[:2].isdigit():
+        if name[:2].isdigit() and int(name[:2]) <= latex.PAPER_SECTIONS:
             labels[name] = str(int(name[:2]))
+        elif name[:2].isdigit():   # the edition's own, unnumbered chapter: "Aft." for the afterword
+            labels[name] = name[3:6].capitalize() + "."
         else:
             labels[name] = chr(ord("A") + letter)
             letter += 1

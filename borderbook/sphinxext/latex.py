@@ -14,6 +14,9 @@ from borderbook import release
 
 #: The heading of the root document's text in the PDF (the HTML shows it under the book's title).
 FRONT_MATTER = "About this edition"
+#: The paper's sections are the chapters numbered 1 to 7 (chapters/01- to 07-). The edition's
+#: own chapters after them (the afterword) are set unnumbered, before the appendices.
+PAPER_SECTIONS = 7
 
 
 def setup(app):
@@ -47,8 +50,9 @@ def _tex(text: str) -> str:
 class BookStructure(SphinxPostTransform):
     """A book's parts in the PDF: the root document's text is front matter, under its own
     heading and running foot, numbered in roman; the paper's sections are chapters 1 to 7,
-    numbered from page 1; the documents after them are appendices, lettered, their titles
-    without the "Appendix: " the HTML needs."""
+    numbered from page 1; the edition's own chapters after them (the afterword) are not
+    numbered; the other documents are appendices, lettered, their titles without the
+    "Appendix: " the HTML needs."""
 
     builders = ("latex",)
     default_priority = 300
@@ -65,13 +69,13 @@ class BookStructure(SphinxPostTransform):
         files = [node for node in self.document.findall(addnodes.start_of_file)]
         chapters = [node for node in files if re.match(r"chapters/\d\d-", node["docname"])]
         if chapters:
-            first = chapters[0]
-            first.parent.insert(first.parent.index(first),
-                                nodes.raw("", "\\clearpage\\pagenumbering{arabic}\n", format="latex"))
+            _before(chapters[0], "\\clearpage\\pagenumbering{arabic}")
+        own = [node for node in chapters if int(node["docname"][len("chapters/"):][:2]) > PAPER_SECTIONS]
+        if own:
+            _before(own[0], "\\edef\\bbsecnumdepth{\\number\\value{secnumdepth}}\\setcounter{secnumdepth}{-1}")
         appendices = [node for node in files if node not in chapters and node["docname"] != self.config.root_doc]
         if appendices:
-            first = appendices[0]
-            first.parent.insert(first.parent.index(first), nodes.raw("", "\\appendix\n", format="latex"))
+            _before(appendices[0], ("\\setcounter{secnumdepth}{\\bbsecnumdepth}" if own else "") + "\\appendix")
         renamed = {}
         for letter, appendix in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", appendices):
             heading = appendix.next_node(nodes.title)
@@ -86,6 +90,10 @@ class BookStructure(SphinxPostTransform):
             for text in list(reference.findall(nodes.Text)):
                 if str(text) in renamed:
                     text.parent.replace(text, nodes.Text(renamed[str(text)]))
+
+
+def _before(node, latex: str) -> None:
+    node.parent.insert(node.parent.index(node), nodes.raw("", latex + "\n", format="latex"))
 
 
 class DataAttachments(SphinxPostTransform):

@@ -113,9 +113,14 @@ def test_front_matter_chapters_and_lettered_appendices_with_one_bibliography():
     titles = [title for title, _ in _outline()]
     assert titles[:2] == ["Contents", "About this edition"]
     chapters = [t for t in titles if re.match(r"\d+ ", t)]
-    assert [t.split(" ", 1)[0] for t in chapters] == [str(n) for n in range(1, 8)]
+    assert [t.split(" ", 1)[0] for t in chapters] == [str(n) for n in range(1, 8)]   # the paper's sections
     assert chapters[0].endswith("Introduction") and chapters[-1].endswith("Conclusion")
-    appendices = titles[2 + len(chapters):]
+    assert titles[2:2 + len(chapters)] == chapters
+    # The edition's own chapters (the afterword) follow, unnumbered; then the appendices.
+    rest = titles[2 + len(chapters):]
+    appendices = [t for t in rest if re.match(r"[A-Z] ", t)]
+    assert rest[len(rest) - len(appendices):] == appendices
+    assert all(not re.match(r"\d", t) for t in rest[:len(rest) - len(appendices)])
     assert [t.split(" ", 1)[0] for t in appendices] == list("ABCDEF"), appendices
     assert not any("Appendix:" in t for t in appendices)
     assert [t for t in titles if "Bibliography" in t] == ["F Bibliography"]
