@@ -1,16 +1,17 @@
-# The two commands of the README: `make book` (set-up + HTML + PDF) and `make test`.
+# The two commands of the README: `make book` (set-up + HTML + PDF + EPUB) and `make test`.
 # Everything else a person or CI needs is a target here too, so both call the same thing.
 
 PYTHON  ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 PDF     := _build/pdf/taliban-at-the-border.pdf
+EPUB    := _build/epub/taliban-at-the-border.epub
 APT_PACKAGES := $(shell cat apt.txt)
 
-.PHONY: book html pdf test verify reproduce bench attack system clean
+.PHONY: book html pdf epub release test verify reproduce bench attack system clean
 
 book: $(VENV)/.installed system
-	$(BIN)/python -m borderbook build html pdf
+	$(BIN)/python -m borderbook build html pdf epub
 
 # The pinned environment, rebuilt when requirements.txt changes.
 $(VENV)/.installed: requirements.txt pyproject.toml
@@ -22,24 +23,33 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 # Debian packages for the PDF and the browser tests (apt.txt, also read by Binder): installed
 # when one is missing and we are root on Debian; otherwise say exactly what to install, and stop.
 system:
-	@if command -v xelatex >/dev/null && command -v pdftoppm >/dev/null && command -v chromium >/dev/null; then exit 0; \
+	@if command -v xelatex >/dev/null && command -v pdftoppm >/dev/null && command -v chromium >/dev/null \
+	    && command -v epubcheck >/dev/null; then exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  export DEBIAN_FRONTEND=noninteractive; apt-get update -q && \
 	  apt-get install -y -q --no-install-recommends $(APT_PACKAGES); \
 	else echo "The PDF needs XeLaTeX and fonts, the tests Chromium. On Debian or Ubuntu, run:"; \
 	  echo "  sudo apt-get install --no-install-recommends $(APT_PACKAGES)"; exit 1; fi
 
-# Each output builds in _build/work/<html|pdf> (`make book`: both side by side), keeps its log
-# in _build/logs, and replaces the published _build/html or PDF only when it succeeds with no
-# warning (borderbook/build.py).
+# Each output builds in _build/work/<html|pdf|epub> (`make book`: side by side), keeps its log
+# in _build/logs, and replaces the published _build/html, PDF or EPUB only when it succeeds with
+# no warning (borderbook/build.py).
 html: $(VENV)/.installed
 	$(BIN)/python -m borderbook build html
 
 pdf: $(VENV)/.installed system
 	$(BIN)/python -m borderbook build pdf
 
+epub: $(VENV)/.installed
+	$(BIN)/python -m borderbook build epub
+
+# _build/release/<slug>-<version>.zip: the editions, the data, the figures and an RO-Crate saying
+# how each output was made. Refuses a dirty git tree, or a tree whose `make verify` fails.
+release: $(VENV)/.installed system
+	$(BIN)/python -m borderbook release
+
 test: $(VENV)/.installed system
-	@test -f $(PDF) -a -f _build/html/index.html || $(MAKE) book
+	@test -f $(PDF) -a -f $(EPUB) -a -f _build/html/index.html || $(MAKE) book
 	$(BIN)/python -m pytest || { status=$$?; [ $$status -ne 5 ] || echo "pytest collected no tests: that is a failure" >&2; exit $$status; }
 
 # A reviewer's check: re-run every chapter from data/ in fresh kernels, compare with figures/.

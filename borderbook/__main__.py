@@ -1,4 +1,4 @@
-"""Command line: ``python -m borderbook build html pdf``, ``reproduce [name=value …]``, ``verify``.
+"""Command line: ``python -m borderbook build html pdf epub``, ``release``, ``reproduce [name=value …]``, ``verify``.
 
 Every command stops cleanly: an interruption (Ctrl-C, or SIGTERM to ``make``, which the
 command hears as its parent's death) publishes nothing and exits 130, and a build waits
@@ -12,7 +12,7 @@ import signal
 import sys
 from contextlib import contextmanager
 
-from borderbook import build, data, paths, reproduce, verify
+from borderbook import build, data, paths, release, reproduce, verify
 
 INTERRUPTED = 130
 
@@ -24,8 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     again.add_argument("parameters", nargs="*", help="name=value, passed to the chapters that declare name")
     again.add_argument("--out", default=str(reproduce.DEFAULT_OUT), help="output folder")
     commands.add_parser("verify", help="regenerate from data/ and compare with figures/")
+    commands.add_parser("release", help="write _build/release/<slug>-<version>.zip (clean tree, verified)")
     builder = commands.add_parser("build", help="build the book; replace the outputs only on success")
-    builder.add_argument("kinds", nargs="+", choices=["html", "pdf"], metavar="html|pdf")
+    builder.add_argument("kinds", nargs="+", choices=list(build.KINDS), metavar="|".join(build.KINDS))
     arguments = parser.parse_args(argv)
     _stop_with_parent()
     try:
@@ -45,6 +46,14 @@ def _run(arguments) -> int:
         except build.BuildError as error:
             print(f"\n{error}", file=sys.stderr)
             return 1
+        return 0
+    if arguments.command == "release":
+        try:
+            archive = release.make()
+        except (release.ReleaseError, build.BuildError) as error:
+            print(f"\nNo release: {error}", file=sys.stderr)
+            return 1
+        print(f"Release: {archive}")
         return 0
     if arguments.command == "reproduce":
         try:

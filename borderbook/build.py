@@ -1,12 +1,13 @@
-"""Build the book (HTML, PDF or both) so that a failed build never replaces what was published.
+"""Build the book (HTML, PDF, EPUB) so that a failed build never replaces what was published.
 
 When no source of the project has changed since the last successful build of an output
 (:func:`inputs_digest`), there is nothing to do for it and Sphinx is not started: a no-op
 ``make book`` costs a checksum of the tree. Otherwise the chapters that need executing
 run first, in parallel (:mod:`borderbook.execute`); then Jupyter Book builds each output
-in its own work folder (``_build/work/html``, ``_build/work/pdf``), the HTML and the PDF
-side by side. Only an output whose build succeeds with no warning is copied over
-``_build/html`` or ``_build/pdf``. A failed build prints a short diagnosis — which
+in its own work folder (``_build/work/html``, ``…/pdf``, ``…/epub``), side by side. Only an
+output whose build succeeds with no warning is copied over ``_build/html``, ``_build/pdf``
+or ``_build/epub``; the published PDF and EPUB are also copied into the HTML
+(``_build/html/editions/``), whose sidebar links them. A failed build prints a short diagnosis — which
 chapter, what went wrong, what to do — and leaves the previous output as it was.
 """
 
@@ -28,7 +29,14 @@ WORK = paths.BUILD / "work"
 LOGS = paths.BUILD / "logs"
 HTML = paths.BUILD / "html"
 PDF = paths.BUILD / "pdf" / "taliban-at-the-border.pdf"
-PUBLISHED = MappingProxyType({"html": HTML / "index.html", "pdf": PDF})
+EPUB = paths.BUILD / "epub" / "taliban-at-the-border.epub"
+PUBLISHED = MappingProxyType({"html": HTML / "index.html", "pdf": PDF, "epub": EPUB})
+KINDS = tuple(PUBLISHED)
+#: Where the HTML offers the other editions for download (``_templates/book-title.html``).
+EDITIONS = HTML / "editions"
+#: Jupyter Book's builder options for each kind.
+BUILDERS = MappingProxyType({"html": (), "pdf": ("--builder", "pdflatex"),
+                             "epub": ("--builder", "custom", "--custom-builder", "epub")})
 FLAGS = ("-n", "-W", "--keep-going")
 
 
@@ -37,7 +45,7 @@ class BuildError(Exception):
 
 
 def build(kinds: list[str]) -> list[Path]:
-    """Build each of ``kinds`` ("html", "pdf"), publish each atomically; return their paths."""
+    """Build each of ``kinds`` ("html", "pdf", "epub"), publish each atomically; return their paths."""
     if "pdf" in kinds and not shutil.which("xelatex"):
         packages = (paths.ROOT / "apt.txt").read_text().split()
         raise BuildError("xelatex not found: the PDF needs TeX and fonts. On Debian or Ubuntu run\n"
@@ -59,6 +67,7 @@ def build(kinds: list[str]) -> list[Path]:
         inputs = inputs_digest()   # after the execution, which publishes into figures/
         with ThreadPoolExecutor(max_workers=len(todo)) as pool:
             problems = [problem for problem in pool.map(_build_one, todo, [inputs] * len(todo)) if problem]
+        _offer_editions()   # after every build: they publish side by side
         if problems:
             raise BuildError("\n\n".join(problems))
     return [PUBLISHED[kind] for kind in kinds]
@@ -100,8 +109,7 @@ def _up_to_date(kind: str, digest: str) -> bool:
 def _sphinx(kind: str, rewrite_all: bool = False) -> int:
     """Run Jupyter Book for ``kind`` in its work folder (:mod:`borderbook.jupyter_book_cli`);
     log its output, show it prefixed."""
-    builder = ["--builder", "pdflatex"] if kind == "pdf" else []
-    command = [sys.executable, "-m", "borderbook.jupyter_book_cli", "build", str(paths.ROOT), *builder,
+    command = [sys.executable, "-m", "borderbook.jupyter_book_cli", "build", str(paths.ROOT), *BUILDERS[kind],
                "--path-output", str(WORK / kind), *FLAGS, *(["--all"] if rewrite_all else [])]
     with (LOGS / f"{kind}.log").open("w", encoding="utf-8") as log:
         process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE, env=_environment(),
@@ -126,9 +134,24 @@ def _publish(kind: str) -> None:
     if kind == "html":
         _replace_folder(WORK / "html" / "_build" / "html", HTML)
     else:
-        PDF.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(WORK / "pdf" / "_build" / "latex" / "book.pdf", PDF.with_suffix(".tmp"))
-        PDF.with_suffix(".tmp").replace(PDF)
+        built = {"pdf": WORK / "pdf" / "_build" / "latex" / "book.pdf",
+                 "epub": WORK / "epub" / "_build" / "epub" / EPUB.name}[kind]
+        _copy_atomically(built, PUBLISHED[kind])
+
+
+def _offer_editions() -> None:
+    """Copy the published PDF and EPUB into the published HTML, which links them."""
+    if HTML.exists():
+        for edition in (PDF, EPUB):
+            if edition.exists():
+                EDITIONS.mkdir(exist_ok=True)
+                _copy_atomically(edition, EDITIONS / edition.name)
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target.with_suffix(".tmp"))
+    target.with_suffix(".tmp").replace(target)
 
 
 def inputs_digest() -> str:

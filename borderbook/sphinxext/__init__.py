@@ -9,15 +9,16 @@
 - :mod:`.directives`: the numbers register, the verification report, the data catalogue.
 - :mod:`.latex`: typography of the PDF (Persian runs, footnote marks).
 - :mod:`.html`: accessibility repairs of the HTML.
+- :mod:`.epub`: what the EPUB needs to be valid EPUB 3.
 - :mod:`.citations`: the citation style ``borderbook``.
 """
 
 import hashlib
 from pathlib import Path
 
-from borderbook.sphinxext import checks, citations, directives, freshness, html, latex, pages
+from borderbook.sphinxext import checks, citations, directives, epub, freshness, html, latex, pages
 
-FEATURES = (pages, freshness, checks, directives, latex, html, citations)
+FEATURES = (pages, freshness, checks, directives, latex, epub, html, citations)
 
 
 def setup(app):

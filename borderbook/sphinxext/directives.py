@@ -5,6 +5,7 @@ import csv
 import json
 from collections import Counter
 
+import yaml
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util import logging
@@ -12,7 +13,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
 
 from borderbook import catalogue, freshness, paths, record
-from borderbook.sphinxext import pages
+from borderbook.sphinxext import latex, pages
 
 logger = logging.getLogger(__name__)
 CHAPTERS = "chapters/"
@@ -43,11 +44,18 @@ def _listed_sources(keys: list[str]) -> str:
 
 
 class NumbersRegister(SphinxDirective):
-    """Render the register of published numbers, grouped by chapter, with an anchor per number."""
+    """Render the register of published numbers, grouped by chapter, with an anchor per number.
+
+    The HTML has the full table, a section per chapter. The PDF has one compact row per
+    number, in small type (text, name, chapter, formula, how many input rows and sources),
+    so that the register fits a few pages; the full register travels inside the PDF as the
+    attachment numbers.csv, which the page's link opens (:mod:`.latex`)."""
 
     def run(self):
         self.env.note_dependency(str(paths.NUMBERS))
         numbers = record.read()["numbers"]
+        if self.env.app.builder.format == "latex":
+            return self._compact(numbers)
         lines = []
         for chapter in sorted({n["chapter"] for n in numbers.values()}):
             title = self.env.titles.get(f"{CHAPTERS}{chapter}")
@@ -73,6 +81,49 @@ class NumbersRegister(SphinxDirective):
         container = nodes.container(classes=["bb-numbers-register"])
         self.state.nested_parse(StringList(lines, source=str(paths.NUMBERS)), self.content_offset, container)
         return [container]
+
+
+    def _compact(self, numbers: dict) -> list:
+        labels = chapter_labels()
+        order = {chapter: index for index, chapter in enumerate(labels)}
+        rows = sorted(numbers.values(), key=lambda n: (order.get(n["chapter"], len(order)), n["name"]))
+        lines = ["In this PDF each number has one row: the text as printed, the name the chapters use, "
+                 "its chapter (by number, by a short name for the afterword, or by the appendix's letter), its formula, and how many data "
+                 "rows and sources it was computed from. The rows and the sources themselves, and the "
+                 "statements of the paper, are in {download}`numbers.csv <../figures/numbers.csv>`, "
+                 "which this PDF carries as an attachment.", "",
+                 ":::{container} bbcompact", "```{list-table}", ":header-rows: 1",
+                 ":widths: 17 24 6 37 8 8", ":class: longtable", "",
+                 "* - As printed", "  - Name", "  - Ch.", "  - Formula", "  - Rows", "  - Src."]
+        for number in rows:
+            lines += [f"* - {_escape(number['text'])}", f"  - {_escape(number['name'])}",
+                      f"  - {labels.get(number['chapter'], number['chapter'])}",
+                      f"  - {_escape(number['formula'])}", f"  - {len(number['inputs'])}",
+                      f"  - {len(number['sources'])}"]
+        lines += ["```", ":::", ""]
+        keys = sorted({key for number in numbers.values() for key in number["sources"]})
+        lines += ["## The sources by key", "", ":::{container} bbcolumns"]
+        lines += [f"- {_escape(key)}: {{cite:t}}`{key}`" for key in keys] + [":::"]
+        container = nodes.container(classes=["bb-numbers-register"])
+        self.state.nested_parse(StringList(lines, source=str(paths.NUMBERS)), self.content_offset, container)
+        return [container]
+
+
+def chapter_labels() -> dict[str, str]:
+    """Each chapter's label in the PDF, in the order of the book: the paper's sections by
+    their number, the edition's own chapters by a short name, the appendices by letter (:class:`borderbook.sphinxext.latex.BookStructure`)."""
+    toc = yaml.safe_load((paths.ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    labels, letter = {}, 0
+    for entry in toc.get("chapters", []):
+        name = entry["file"].removeprefix(CHAPTERS)
+        if name[:2].isdigit() and int(name[:2]) <= latex.PAPER_SECTIONS:
+            labels[name] = str(int(name[:2]))
+        elif name[:2].isdigit():   # the edition's own, unnumbered chapter: "Aft." for the afterword
+            labels[name] = name[3:6].capitalize() + "."
+        else:
+            labels[name] = chr(ord("A") + letter)
+            letter += 1
+    return labels
 
 
 class VerificationReport(SphinxDirective):

@@ -18,7 +18,9 @@ def test_title_and_author_credit(pdf_text):
 def test_every_chapter_title(pdf_text):
     for chapter in chapter_sources():
         title = re.search(r"^# (.+)$", chapter.read_text(encoding="utf-8"), re.MULTILINE).group(1)
-        assert title in pdf_text, title
+        # An appendix is lettered in the PDF: "Appendix B Every published number", not "Appendix: …".
+        title = title.removeprefix("Appendix: ")
+        assert title[:1].upper() + title[1:] in pdf_text, title
 
 
 def test_the_glued_numbers_of_the_introduction(register, pdf_text):
@@ -81,3 +83,131 @@ def test_footnote_marks_in_a_row_are_separated():
     mark = r"(\\end\{footnote\}|\\sphinxfootnotemark\[\d+\])"
     assert len(re.findall(mark, tex)) > 50
     assert re.findall(mark + r"%?\s*(\\begin\{footnote\}|\\sphinxfootnotemark)", tex) == []
+
+
+# --- The PDF as an edition that stands alone (issue 14) -------------------------------------
+
+LATEX_LOG = paths.BUILD / "work" / "pdf" / "_build" / "latex" / "book.log"
+
+
+def _outline() -> list[tuple[str, int]]:
+    """The PDF's top-level bookmarks: (title, page index)."""
+    from pypdf import PdfReader
+
+    from tests.conftest import PDF
+
+    reader = PdfReader(PDF)
+    return [(item.title, reader.get_destination_page_number(item)) for item in reader.outline
+            if not isinstance(item, list)]
+
+
+def test_no_line_runs_into_the_margin():
+    # An overfull \hbox is a line TeX could not break inside the text block: it sticks out
+    # into the margin (there were 22, all in the register of numbers).
+    log = LATEX_LOG.read_text(encoding="utf-8", errors="replace")
+    overfull = re.findall(r"^Overfull \\hbox.*$", log, re.MULTILINE)
+    assert overfull == []
+
+
+def test_front_matter_chapters_and_lettered_appendices_with_one_bibliography():
+    titles = [title for title, _ in _outline()]
+    assert titles[:2] == ["Contents", "About this edition"]
+    chapters = [t for t in titles if re.match(r"\d+ ", t)]
+    assert [t.split(" ", 1)[0] for t in chapters] == [str(n) for n in range(1, 8)]   # the paper's sections
+    assert chapters[0].endswith("Introduction") and chapters[-1].endswith("Conclusion")
+    assert titles[2:2 + len(chapters)] == chapters
+    # The edition's own chapters (the afterword) follow, unnumbered; then the appendices.
+    rest = titles[2 + len(chapters):]
+    appendices = [t for t in rest if re.match(r"[A-Z] ", t)]
+    assert rest[len(rest) - len(appendices):] == appendices
+    assert all(not re.match(r"\d", t) for t in rest[:len(rest) - len(appendices)])
+    assert [t.split(" ", 1)[0] for t in appendices] == list("ABCDEF"), appendices
+    assert not any("Appendix:" in t for t in appendices)
+    assert [t for t in titles if "Bibliography" in t] == ["F Bibliography"]
+
+
+def test_the_register_of_numbers_fits_in_twelve_pages(register):
+    pages = dict(_outline())
+    start, end = pages["B Every published number"], pages["C Auditing the paper’s figures"]
+    assert end - start <= 12
+    from pypdf import PdfReader
+
+    from tests.conftest import PDF
+
+    text = " ".join(PdfReader(PDF).pages[page].extract_text() for page in range(start, end))
+    text = re.sub(r"\s+", "", text)
+    missing = [name for name in register["numbers"] if re.sub(r"\s+", "", name) not in text]
+    assert missing == []
+
+
+def _attachments() -> dict[str, list[bytes]]:
+    """Every file attachment annotation of the PDF: file name -> the embedded files' bytes."""
+    from pypdf import PdfReader
+
+    from tests.conftest import PDF
+
+    found = {}
+    for page in PdfReader(PDF).pages:
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") != "/FileAttachment":
+                continue
+            spec = annotation["/FS"].get_object()
+            found.setdefault(str(spec["/F"]), []).append(spec["/EF"]["/F"].get_object().get_data())
+    return found
+
+
+def test_every_figure_and_the_register_travel_in_the_pdf_as_their_csv(register):
+    # Each caption's "data (CSV)" link is a file attachment holding the figure's CSV, byte for
+    # byte; the register's link holds numbers.csv.
+    attachments = _attachments()
+    expected = [*register["figures"], "numbers"]
+    assert len(register["figures"]) >= 10
+    for name in expected:
+        csv = paths.FIGURES / f"{name}.csv"
+        assert f"{name}.csv" in attachments, name
+        assert all(data == csv.read_bytes() for data in attachments[f"{name}.csv"]), name
+
+
+def test_document_language_and_xmp_metadata():
+    from pypdf import PdfReader
+
+    from borderbook import release
+    from tests.conftest import PDF
+
+    reader = PdfReader(PDF)
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    xmp = reader.xmp_metadata
+    assert xmp is not None
+    edition = release.edition()
+    assert "Taliban at the Border" in xmp.dc_title["en"]
+    assert xmp.dc_creator == ["Mélanie Sadozaï"]
+    assert "CC BY 4.0" in xmp.dc_rights["en"]
+    assert xmp.dc_identifier == edition["identifier"] and edition["version"] in xmp.dc_identifier
+    assert [str(date)[:10] for date in xmp.dc_date] == [edition["date"]]
+    raw = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
+    assert "<xmpRights:WebStatement>https://creativecommons.org/licenses/by/4.0/<" in raw
+
+
+def test_reading_order_in_pdftotext():
+    # A reader's text extraction (screen readers, search, copy) meets the parts in the order
+    # of the book: front matter, chapters, appendices, each heading before its own text.
+    import subprocess
+
+    from tests.conftest import PDF
+
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(PDF), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    marks = ["About this edition", "This book is an edition of", "Chapter 1", "Introduction",
+             "Chapter 7", "Conclusion", "Appendix A", "Appendix F", "Bibliography"]
+    position, found = text.find("Contents"), []
+    for mark in marks:
+        position = text.find(mark, position)
+        found.append(position)
+        assert position != -1, f"{mark!r} is not found after {marks[len(found) - 2]!r}"
+
+
+def test_links_name_an_appendix_by_its_letter(pdf_text):
+    # The HTML's titles ("Appendix: the data") would contradict the PDF's headings ("Appendix A").
+    assert "Appendix A (the data)" in pdf_text
+    assert "Appendix:" not in pdf_text

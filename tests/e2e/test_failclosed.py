@@ -259,9 +259,14 @@ def test_an_interrupted_build_says_so_and_publishes_nothing(project):
     process = subprocess.Popen([sys.executable, "-m", "borderbook", "build", "html"], cwd=project.root,
                                env={**os.environ, "PYTHONPATH": str(project.root)}, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    time.sleep(3)
+    started = []
+    for line in process.stdout:          # interrupt while the chapter runs, not while Python imports
+        started.append(line)
+        if "executing (" in line:
+            break
+    time.sleep(2)
     os.killpg(process.pid, signal.SIGINT)
-    output = process.communicate(timeout=120)[0]
+    output = "".join(started) + process.communicate(timeout=120)[0]
     assert process.returncode == 130, output[-2000:]
     assert "Interrupted; nothing published" in output and "Traceback" not in output
     assert tree_digest(project.root / "figures") == figures
