@@ -122,6 +122,12 @@ def build(*kinds) -> Callable[[Scratch], Result]:
     return run
 
 
+def failing_build(s: Scratch) -> Result:
+    """A step of a scenario: a build that must fail (its exit is not the scenario's)."""
+    code, output = s.run("build", "html")
+    return Result(0, output, [] if code else ["the build of bad input exited 0"])
+
+
 def edited(relative: str, old: str, new: str, then=None) -> Callable[[Scratch], Result]:
     """Replace ``old`` by ``new`` in a file, then build (or ``then``)."""
     def run(s: Scratch) -> Result:
@@ -450,7 +456,7 @@ ATTACKS = [
     Attack("chapter-syntax-error", edited(CHAPTER, "ch.finish()", "ch.finish(("),
            where=r"01-introduction\.md: SyntaxError"),
     Attack("toc-missing-page", edited("_toc.yml", "chapters/glossary\n", "chapters/glosary\n"),
-           where=r"_toc\.yml.*glosary|glosary.*_toc\.yml"),
+           where=r"glosary"),
     # --- reverts
     Attack("edit-then-git-checkout", steps(change(legit_edit), build(), shows("about 1,310 km"),
                                            change(lambda s: s.git("checkout", "--", LENGTHS)), build()),
@@ -458,13 +464,13 @@ ATTACKS = [
     Attack("edit-then-git-stash", steps(change(legit_edit), build(), shows("about 1,310 km"),
                                         change(lambda s: s.git("stash")), build()),
            expect="ok", undo=drop_stash, ghosts=("about 1,310 km",)),
-    Attack("nan-then-git-checkout", steps(change(lambda s: s.edit(LENGTHS, AFP, AFP.replace("1300", "NaN"))), build(),
+    Attack("nan-then-git-checkout", steps(change(lambda s: s.edit(LENGTHS, AFP, AFP.replace("1300", "NaN"))), failing_build,
                                           change(lambda s: s.git("checkout", "--", LENGTHS)), build()),
            expect="ok", ghosts=("nan",)),
     Attack("failed-build-revert-prose-edit",
            steps(change(lambda s: (legit_edit(s), s.edit("chapters/glossary.md", "ch.finish()",
                                                          "raise AssertionError('glossary check')\nch.finish()"))),
-                 build(), change(lambda s: s.undo()),
+                 failing_build, change(lambda s: s.undo()),
                  change(lambda s: s.edit(CHAPTER, PLAN, "A sentence added to the introduction.\n\n" + PLAN)),
                  build()),
            expect="ok", ghosts=("about 1,310 km",)),
