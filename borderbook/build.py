@@ -57,6 +57,7 @@ def build(kinds: list[str]) -> list[Path]:
         print(f"{kind.upper()}: no source changed since the last build; nothing to do.")
     if todo:
         LOGS.mkdir(parents=True, exist_ok=True)
+        published = _snapshot(paths.FIGURES)
         try:
             execute.run()
         except execute.ChapterError as error:
@@ -66,15 +67,39 @@ def build(kinds: list[str]) -> list[Path]:
                              "were.") from None
         inputs = inputs_digest()   # after the execution, which publishes into figures/
         with ThreadPoolExecutor(max_workers=len(todo)) as pool:
-            problems = [problem for problem in pool.map(_build_one, todo, [inputs] * len(todo)) if problem]
+            problems = dict(zip(todo, pool.map(_build_one, todo)))
+        if any(problems.values()):
+            # All or nothing: the chapters' new figures and numbers go back, and no output is
+            # published; the next build executes the chapters again (their cached runs no
+            # longer match the register).
+            _restore(paths.FIGURES, published)
+            raise BuildError("\n\n".join(problem or f"The {kind.upper()} built, but is not published: a "
+                                           "build publishes all its outputs or none."
+                                           for kind, problem in problems.items()))
+        for kind in todo:
+            _publish(kind)
+            (WORK / f"{kind}.inputs").write_text(inputs)
         _offer_editions()   # after every build: they publish side by side
-        if problems:
-            raise BuildError("\n\n".join(problems))
     return [PUBLISHED[kind] for kind in kinds]
 
 
-def _build_one(kind: str, inputs: str) -> str | None:
-    """Build ``kind`` and publish it if it succeeded with no warning; else say what failed."""
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    """The bytes of every file of ``folder`` (figures/: a few megabytes)."""
+    return {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()} if folder.exists() else {}
+
+
+def _restore(folder: Path, files: dict[str, bytes]) -> None:
+    """Put ``folder`` back as :func:`_snapshot` saw it."""
+    for path in folder.iterdir():
+        if path.is_file() and path.name not in files:
+            path.unlink()
+    for name, content in files.items():
+        if not (folder / name).exists() or (folder / name).read_bytes() != content:
+            (folder / name).write_bytes(content)
+
+
+def _build_one(kind: str) -> str | None:
+    """Build ``kind`` in its work folder; None if it succeeded with no warning, else what failed."""
     theme, stamp = _theme_digest(), WORK / f"{kind}.theme"
     # Sphinx copies static files and applies templates only when it writes pages, and writes
     # only the pages it read again: a change to _static/ or _templates/ alone rewrites them all.
@@ -84,8 +109,6 @@ def _build_one(kind: str, inputs: str) -> str | None:
     text = log.read_text(encoding="utf-8")
     if code or re.search(r"(WARNING|ERROR): ", text):
         return diagnose(text) + f"\nThe previous {kind.upper()} is unchanged. Full log: {log}"
-    _publish(kind)
-    (WORK / f"{kind}.inputs").write_text(inputs)
     stamp.write_text(theme)
     return None
 

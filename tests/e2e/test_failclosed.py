@@ -293,3 +293,16 @@ def test_an_edit_to_the_static_files_alone_reaches_the_published_html(project):
     code, output = project.build()
     assert code == 0, output[-3000:]
     assert "/* edited */" in (project.root / "_build" / "html" / "_static" / "borderbook.css").read_text()
+
+
+def test_a_build_that_fails_after_its_chapters_ran_publishes_none_of_them(project):
+    # The attack catalogue found it: the chapters ran and published, then Sphinx refused the
+    # prose, and figures/ said 1,310 while the HTML kept 1,300.
+    project.edit("data/raw/border_lengths.csv", ",1300,,approx,", ",1310,,approx,")
+    project.edit(CHAPTER, "## The plan of the book", "The border is 1,344 km long.\n\n## The plan of the book")
+    _refused(project, r"WARNING: quantity typed into prose")
+    project.edit(CHAPTER, "The border is 1,344 km long.\n\n", "")
+    code, output = project.build()
+    assert code == 0 and executed(output) == {"01-introduction"}, output[-3000:]
+    assert "about 1,310 km" in project.page("01-introduction")
+    assert "1,310" in (project.root / "figures" / "numbers.csv").read_text(encoding="utf-8")
