@@ -197,7 +197,6 @@ def test_a_chapter_that_no_longer_runs_leaves_the_register(tmp_path, built):
     code, output = book.build()
     assert code == 0, output[-3000:]
     assert "reproducibility no longer runs" in output
-    published = json.loads((tmp_path / "figures" / "numbers.json").read_text(encoding="utf-8"))
     assert record.chapters(record.read(tmp_path / "figures")) == {"01-introduction", "glossary"}
 
 

@@ -3,7 +3,6 @@ lambdas or rounding helpers in the chapters (inputs are rows, bounds round thems
 "table:row" string as an input is refused by the chapter object itself)."""
 
 import ast
-from pathlib import Path
 
 import pytest
 
