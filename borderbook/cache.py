@@ -22,6 +22,10 @@ def served(cache_path: Path, log=print, only: str | None = None) -> dict[str, st
     """``{chapter: run digest}`` of the execution the cache would serve for each chapter (the
     newest entry of its notebook), or for chapter ``only``; damaged entries are dropped."""
     latest, damaged = {}, []
+    if not _readable(cache_path):
+        shutil.rmtree(cache_path)
+        log(f"[borderbook] the execution cache's index ({cache_path / 'global.db'}) was not a database; "
+            "the cache is dropped, and every chapter runs again")
     for pk, hashkey, uri in _entries(cache_path):
         if only and Path(uri).stem != only:
             continue
@@ -53,6 +57,19 @@ def _digest(cells: list[dict]) -> str | None:
             if scrapbook.get("name") == freshness.RECORD_KEY:
                 return output["data"][scrapbook.get("mime_prefix", "") + "text/plain"].strip("'\"")
     return None
+
+
+def _readable(cache_path: Path) -> bool:
+    """Whether the cache's index, if there is one, is a database jupyter-cache can open."""
+    database = cache_path / "global.db"
+    if not database.exists():
+        return True
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        except sqlite3.DatabaseError:
+            return False
+    return True
 
 
 def _entries(cache_path: Path) -> list[tuple[int, str, str]]:

@@ -69,3 +69,14 @@ def test_a_cached_execution_of_other_inputs_is_not_served(tree):
 def test_a_chapter_never_published_is_stale(tree):
     root, notebook, run = tree
     assert freshness.stale(notebook, None, None) == ["never published here"]
+
+
+def test_a_cache_index_that_is_not_a_database_is_dropped(tmp_path):
+    # The attack catalogue: a corrupt global.db ended every build in a raw DatabaseError.
+    from borderbook import cache
+
+    (tmp_path / "cache" / "executed").mkdir(parents=True)
+    (tmp_path / "cache" / "global.db").write_bytes(b"not a database")
+    said = []
+    assert cache.served(tmp_path / "cache", said.append) == {}
+    assert not (tmp_path / "cache").exists() and "was not a database" in said[0]
