@@ -69,7 +69,7 @@ class NumbersRegister(SphinxDirective):
                     continue
                 statements = f" (paper: {', '.join(number['statements'])})" if number["statements"] else ""
                 # Plain text, not code: in the PDF, code does not wrap inside a table cell.
-                lines += [f'* - <span id="number-{name}"></span>{_escape(name)}',
+                lines += [f'* - <span class="bb-anchor" id="number-{name}"></span>{_escape(name)}',
                           f"  - {_escape(number['text'])}",
                           f"  - {_escape(number['formula'])}; "
                           f"from {_escape(_listed_inputs(number['inputs']))}",
