@@ -227,9 +227,18 @@
     });
   }
 
-  // 3. In the register: the row a number's link lands on is highlighted (CSS :target) and
+  // 3. In the register: the row a number's link lands on is highlighted (class bb-target) and
   // gets a link back to the place in the text the reader came from.
+  function markRow() {
+    document.querySelectorAll("tr.bb-target").forEach((row) => row.classList.remove("bb-target"));
+    const id = decodeURIComponent(location.hash.slice(1));
+    const anchor = id.startsWith("number-") && document.getElementById(id);
+    const row = anchor && anchor.closest("tr");
+    if (row) row.classList.add("bb-target");
+  }
+
   function backLink() {
+    markRow();
     const id = decodeURIComponent(location.hash.slice(1));
     if (!id.startsWith("number-")) return;
     const anchor = document.getElementById(id);
@@ -301,5 +310,6 @@
     notePopovers();
     backLink();
     figures();
+    window.addEventListener("hashchange", markRow);
   });
 })();
