@@ -10,14 +10,17 @@
 - :mod:`.latex`: typography of the PDF (Persian runs, footnote marks).
 - :mod:`.html`: accessibility repairs of the HTML.
 - :mod:`.citations`: the citation style ``borderbook``.
+- :mod:`.cells`: the code in the book: anchors of code cells, code out of the PDF, each
+  chapter's executed notebook for download, the repository's address, "Run it yourself".
+- :mod:`.cite`: how to cite this edition, from CITATION.cff; citation and Open Graph meta tags.
 """
 
 import hashlib
 from pathlib import Path
 
-from borderbook.sphinxext import checks, citations, directives, freshness, html, latex, pages
+from borderbook.sphinxext import cells, checks, cite, citations, directives, freshness, html, latex, pages
 
-FEATURES = (pages, freshness, checks, directives, latex, html, citations)
+FEATURES = (pages, freshness, checks, directives, latex, html, citations, cells, cite)
 
 
 def setup(app):
