@@ -77,3 +77,27 @@ def test_a_code_cell_is_numbered_as_a_published_number_records_it():
     code = freshness.code_cells(chapter)
     assert cells.cell_number(code[2] + "\n", code) == 3
     assert cells.cell_number("print('not a cell')", code) == 0
+
+
+def test_the_build_says_when_the_repository_address_is_unset(caplog):
+    from types import SimpleNamespace
+
+    caplog.set_level("WARNING", logger="sphinx")
+    cells.check_repository(None, SimpleNamespace(html_theme_options={"repository_url": ""}))
+    assert "the repository's address is unset: set `repository: url:` in _config.yml" in caplog.text
+    caplog.clear()
+    cells.check_repository(None, SimpleNamespace(html_theme_options={"repository_url": "https://example.org/a/b"}))
+    assert caplog.text == ""
+
+
+def test_the_build_says_when_citation_cff_names_another_repository(cff, monkeypatch, caplog):
+    from types import SimpleNamespace
+
+    caplog.set_level("WARNING", logger="sphinx")
+    config = SimpleNamespace(html_theme_options={"repository_url": cite.read()["repository-code"]})
+    monkeypatch.setattr(cite, "CFF", cff)
+    cite.check_repository_agrees(None, config)
+    assert caplog.text == ""
+    _edit(cff, **{"repository-code": "https://example.org/someone/else"})
+    cite.check_repository_agrees(None, config)
+    assert "CITATION.cff's repository-code (https://example.org/someone/else) is not the repository" in caplog.text
