@@ -305,7 +305,7 @@
     cell.querySelectorAll("details").forEach((details) => { details.open = true; });
     const summary = cell.querySelector("summary");
     if (summary) summary.focus({preventScroll: true});
-    cell.scrollIntoView({block: "start"});
+    cell.scrollIntoView({block: "start", behavior: "instant"});   // no smooth scroll: land at once
   }
 
   function codeCells() {

@@ -298,7 +298,8 @@ def test_on_a_phone_a_number_opens_in_place_then_leads_to_its_highlighted_row_an
     popover = tab.locator(f"#{number.get_attribute('aria-describedby')}").locator("xpath=..")
     assert tab.url == url, "the first tap left the page"
     assert popover.is_visible() and _inside_window(tab, popover)
-    assert popover.locator("a").get_attribute("href") == f"numbers.html#number-{name}"
+    register_link = popover.get_by_role("link", name="Its row in the register of numbers")
+    assert register_link.get_attribute("href") == f"numbers.html#number-{name}"
     tab.locator("article.bd-article h1").first.tap()     # a tap elsewhere closes it
     assert not popover.is_visible()
     number.tap()
@@ -412,6 +413,9 @@ def test_a_numbers_code_link_opens_the_cell_that_computed_it(tabs, register, cha
         code_link.click()
         _lands_on_code(tab, number["cell"], number["code"])
         assert tab.evaluate("document.activeElement.tagName") == "SUMMARY"   # the keyboard follows
+    # The pointer rests on the opened cell's prompt, not on whatever link the jump put under it
+    # (a hovered link takes the theme's hover colour, which axe would then judge).
+    tab.locator(f"#cell-{numbers[-1][1]['cell']} summary").hover()
     _shot(tab, f"chapters/{chapter}", width, "code-open")
     assert _axe(tab) == [], "with a code cell open"
     assert _sideways(tab) == 0
