@@ -4,7 +4,9 @@
 //     element (read by screen readers as the link's description), stays inside the window,
 //     closes with Escape and, on a touch screen, opens on the first tap;
 //  3. the register row a number links to says so, and links back to the text;
-//  4. figures fit the column and open enlarged by click, tap, Enter or Space.
+//  4. figures fit the column and open enlarged by click, tap, Enter or Space;
+//  5. a link to a code cell (#cell-N, from a number's popover or a figure's caption) opens the
+//     cell's collapsed code, brings it into view and puts the focus on it.
 "use strict";
 
 (() => {
@@ -304,6 +306,35 @@
     close.focus();
   }
 
+  // 5. Code cells are collapsed ("Show the code"): the one a link points to opens.
+  function revealCell(id) {
+    if (!/^cell-\d+$/.test(id)) return;
+    const cell = document.getElementById(id);
+    if (!cell) return;
+    cell.querySelectorAll("details").forEach((details) => { details.open = true; });
+    const summary = cell.querySelector("summary");
+    if (summary) summary.focus({preventScroll: true});
+    cell.scrollIntoView({block: "start", behavior: "instant"});   // no smooth scroll: land at once
+  }
+
+  function codeCells() {
+    // The theme labels every prompt "Toggle hidden content"; its visible words say more.
+    document.querySelectorAll("details.hide > summary[aria-label]").forEach((summary) => {
+      summary.removeAttribute("aria-label");
+    });
+    document.addEventListener("click", (event) => {
+      const link = event.target.closest && event.target.closest('a[href^="#cell-"]');
+      if (link) {
+        event.preventDefault();
+        const id = link.getAttribute("href").slice(1);
+        history.pushState(null, "", `#${id}`);
+        revealCell(id);
+      }
+    });
+    window.addEventListener("hashchange", () => revealCell(decodeURIComponent(location.hash.slice(1))));
+    revealCell(decodeURIComponent(location.hash.slice(1)));
+  }
+
   ready(() => {
     repairDrawers();
     numberPopovers();
@@ -311,5 +342,6 @@
     backLink();
     figures();
     window.addEventListener("hashchange", markRow);
+    codeCells();
   });
 })();

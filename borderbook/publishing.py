@@ -60,8 +60,10 @@ class Number:
         screen readers, and that the page's script shows on hover, focus and tap."""
         name = html.escape(self.name)
         code = f'<code class="bb-code">{html.escape(self.code)}</code>' if self.code else ""
+        # the code cell that computed it, on the same page (anchors by borderbook.sphinxext.cells)
+        where = f' data-code="#cell-{self.cell}"' if self.cell else ""
         return (f'<a class="bb-number" href="numbers.html#number-{name}" data-number="{name}" '
-                f'data-provenance="{html.escape(self.provenance())}" data-cell="{self.cell}" '
+                f'data-provenance="{html.escape(self.provenance())}" data-cell="{self.cell}"{where} '
                 f'aria-describedby="provenance-{name}">{html.escape(self.text)}</a>'
                 f'<span class="bb-provenance" id="provenance-{name}" hidden>'
                 f'{html.escape(self.provenance())}{code}</span>')
@@ -202,7 +204,8 @@ class Chapter:
         where = os.path.relpath(self.figures_dir, Path.cwd())
         directive = (f"```{{figure}} {where}/{name}.*\n:name: {name}\n:alt: {alt}\n\n"
                      f"{caption} Download: {{download}}`data (CSV) <{where}/{name}.csv>`, "
-                     f"{{download}}`SVG <{where}/{name}.svg>`, {{download}}`PDF <{where}/{name}.pdf>`.\n```\n")
+                     f"{{download}}`SVG <{where}/{name}.svg>`, {{download}}`PDF <{where}/{name}.pdf>`."
+                     + (f" {{cell}}`{cell}`" if cell else "") + "\n```\n")
         _glue(name, Markdown(directive))
 
     def finish(self) -> Path:

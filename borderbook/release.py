@@ -45,14 +45,22 @@ class ReleaseError(Exception):
     """The tree cannot be released; the message says why and what to do."""
 
 
+def cff(citation: Path = CITATION) -> dict:
+    """The CFF record, the one place the edition's title, authors, version and date are
+    written; a field the edition needs that is missing is an error naming it."""
+    record = yaml.safe_load(citation.read_text(encoding="utf-8"))
+    for key in ("title", "authors", "version", "date-released"):
+        if not record.get(key):
+            raise ReleaseError(f"{citation.name}: field '{key}' is missing or empty; the edition's "
+                               "identity and its citation are generated from it.")
+    return record
+
+
 def edition(citation: Path = CITATION) -> dict:
     """Version, date, title and identifier of this edition, from CITATION.cff."""
-    cff = yaml.safe_load(citation.read_text(encoding="utf-8"))
-    for key in ("version", "date-released"):
-        if not cff.get(key):
-            raise ReleaseError(f"{citation.name}: field '{key}' is missing; it gives the edition's {key}.")
-    version, date = str(cff["version"]), str(cff["date-released"])
-    return {"version": version, "date": date, "title": cff["title"], "licence": cff.get("license"),
+    record = cff(citation)
+    version, date = str(record["version"]), str(record["date-released"])
+    return {"version": version, "date": date, "title": record["title"], "licence": record.get("license"),
             "identifier": f"{SLUG}-{version}", "slug": SLUG}
 
 

@@ -11,14 +11,19 @@
 - :mod:`.html`: accessibility repairs of the HTML.
 - :mod:`.epub`: what the EPUB needs to be valid EPUB 3.
 - :mod:`.citations`: the citation style ``borderbook``.
+- :mod:`.cells`: the code in the book: anchors of code cells, code out of the PDF, each
+  chapter's executed notebook for download, the repository's address, "Run it yourself".
+- :mod:`.cite`: how to cite this edition, from CITATION.cff; citation and Open Graph meta tags.
 """
 
 import hashlib
 from pathlib import Path
 
-from borderbook.sphinxext import checks, citations, directives, epub, freshness, html, latex, pages
+from borderbook.sphinxext import (
+    cells, checks, citations, cite, directives, epub, freshness, html, latex, pages,
+)
 
-FEATURES = (pages, freshness, checks, directives, latex, epub, html, citations)
+FEATURES = (pages, freshness, checks, directives, latex, epub, html, citations, cells, cite)
 
 
 def setup(app):

@@ -71,7 +71,7 @@ def repair_svg(text: str) -> str:
 
 def identity(app):
     """The EPUB's identifier and version, from CITATION.cff (:func:`borderbook.release.edition`).
-    Only for the EPUB: the HTML and the PDF print no version."""
+    Only for the EPUB, whose metadata carries them (the others print them on the cite page)."""
     if app.builder.name != "epub":
         return
     edition = release.edition()

@@ -298,7 +298,8 @@ def test_on_a_phone_a_number_opens_in_place_then_leads_to_its_highlighted_row_an
     popover = tab.locator(f"#{number.get_attribute('aria-describedby')}").locator("xpath=..")
     assert tab.url == url, "the first tap left the page"
     assert popover.is_visible() and _inside_window(tab, popover)
-    assert popover.locator("a").get_attribute("href") == f"numbers.html#number-{name}"
+    register_link = popover.get_by_role("link", name="Its row in the register of numbers")
+    assert register_link.get_attribute("href") == f"numbers.html#number-{name}"
     tab.locator("article.bd-article h1").first.tap()     # a tap elsewhere closes it
     assert not popover.is_visible()
     number.tap()
@@ -377,6 +378,59 @@ def test_a_figure_fits_the_column_and_enlarges_by_click_and_keyboard(page):
     assert page.locator("dialog.bb-lightbox").evaluate("d => d.open")
     page.locator(".bb-lightbox-close").click()
     page.locator("dialog.bb-lightbox").wait_for(state="detached", timeout=2_000)
+    assert page.errors == []
+
+
+CODE_CHAPTERS = ("01-introduction", "03-closed-border", "08-afterword")
+
+
+def _lands_on_code(tab, cell, code):
+    """The cell the link led to is in view, its code shown, and the code is the one recorded."""
+    target = tab.locator(f"#cell-{cell}")
+    tab.wait_for_function("id => location.hash === '#' + id", arg=f"cell-{cell}", timeout=2_000)
+    source = target.locator(".cell_input")
+    assert source.is_visible(), f"cell {cell}: its code is still collapsed"
+    assert _inside_window(tab, target.locator("summary")), f"cell {cell}: not brought into view"
+    assert re.sub(r"\s+", "", code) in re.sub(r"\s+", "", source.inner_text())
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+@pytest.mark.parametrize("chapter", CODE_CHAPTERS)
+def test_a_numbers_code_link_opens_the_cell_that_computed_it(tabs, register, chapter, width):
+    tab = tabs(width)
+    numbers = [(name, n) for name, n in sorted(register["numbers"].items()) if n["chapter"] == chapter]
+    url = f"{tab.site}/chapters/{chapter}.html"
+    tab.goto(url, wait_until="load")
+    assert tab.locator("div.cell .cell_input").first.is_hidden(), "code cells start collapsed"
+    for name, number in (numbers[0], numbers[-1]):
+        tab.goto(url, wait_until="load")
+        link = tab.locator(f'a.bb-number[data-number="{name}"]').first
+        link.scroll_into_view_if_needed()
+        link.focus()
+        popover = tab.locator(f"#{link.get_attribute('aria-describedby')}").locator("xpath=..")
+        code_link = popover.get_by_role("link", name="The code that computed it")
+        assert code_link.get_attribute("href") == f"#cell-{number['cell']}"
+        code_link.click()
+        _lands_on_code(tab, number["cell"], number["code"])
+        assert tab.evaluate("document.activeElement.tagName") == "SUMMARY"   # the keyboard follows
+    # The pointer leaves the text: a link the jump put under it would take the theme's hover
+    # colour, which axe would then judge (the full-page shot moves the page under it too).
+    tab.mouse.move(0, 0)
+    assert _axe(tab) == [], "with a code cell open"
+    _shot(tab, f"chapters/{chapter}", width, "code-open")
+    assert _sideways(tab) == 0
+    assert tab.errors == []
+
+
+@pytest.mark.parametrize("chapter", CODE_CHAPTERS)
+def test_a_figures_code_link_opens_the_cell_that_drew_it(page, register, chapter):
+    figures = [(name, f) for name, f in sorted(register["figures"].items()) if f["chapter"] == chapter]
+    page.goto(f"{page.site}/chapters/{chapter}.html", wait_until="load")
+    for name, figure in figures:
+        link = page.locator(f"#{name} figcaption a.bb-code-link")
+        link.scroll_into_view_if_needed()
+        link.click()
+        _lands_on_code(page, figure["cell"], figure["code"])
     assert page.errors == []
 
 
