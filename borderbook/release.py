@@ -15,6 +15,7 @@ unpacks it can run ``make verify`` again and get the same answer.
 """
 
 import csv
+import datetime
 import hashlib
 import json
 import mimetypes
@@ -53,6 +54,11 @@ def cff(citation: Path = CITATION) -> dict:
         if not record.get(key):
             raise ReleaseError(f"{citation.name}: field '{key}' is missing or empty; the edition's "
                                "identity and its citation are generated from it.")
+    try:
+        record["date-released"] = datetime.date.fromisoformat(str(record["date-released"]))
+    except ValueError:
+        raise ReleaseError(f"{citation.name}: field 'date-released' is {record['date-released']!r}, "
+                           "not a date written YYYY-MM-DD.") from None
     return record
 
 

@@ -4,7 +4,9 @@
   the chapter's code cells (1-based, removed cells counted), the number a published number
   or figure records as ``cell`` (:meth:`borderbook.publishing.Chapter._caller`). Its
   "Show code" prompt names the cell; the ``{cell}`` role links to it.
-- The PDF keeps code out: the LaTeX builder drops the input of every code cell.
+- The reading editions keep code out: the PDF and the EPUB drop the input of every code cell
+  (e-readers do not all open a ``<details>``, and EPUB 3 refuses MyST-NB's ``<p>`` inside
+  its ``<summary>``).
 - Each chapter's page offers its executed notebook (the execution the cache serves, outputs
   included) in the theme's download menu, beside its MyST source.
 - The repository's address is one setting, ``repository: url:`` in ``_config.yml`` (the
@@ -31,7 +33,7 @@ ANCHOR = "cell-{}"
 
 def setup(app):
     app.add_transform(CellAnchors)
-    app.add_post_transform(CodeOutOfLatex)
+    app.add_post_transform(CodeOutOfReadingEditions)
     app.add_role("cell", cell_role)
     app.add_directive("run-it-yourself", RunItYourself)
     app.connect("config-inited", check_repository)
@@ -71,8 +73,8 @@ class CellAnchors(SphinxTransform):
 
 
 def cell_role(name, rawtext, text, lineno, inliner, options=None, content=None):
-    """``{cell}`N``: "The code: cell N.", a link to code cell N of the page. The PDF, which
-    shows no code, leaves it out."""
+    """``{cell}`N``: "The code: cell N.", a link to code cell N of the page. The PDF and the
+    EPUB, which show no code, leave it out."""
     number = text.strip()
     if not number.isdigit() or not int(number):
         return [], [inliner.reporter.warning(f"{{cell}}: {text!r} is not a cell number", line=lineno)]
@@ -80,10 +82,11 @@ def cell_role(name, rawtext, text, lineno, inliner, options=None, content=None):
     return [nodes.inline("", "", nodes.Text("The code: "), link, nodes.Text("."), classes=["bb-code-ref"])], []
 
 
-class CodeOutOfLatex(SphinxPostTransform):
-    """The PDF is for reading: every code cell loses its input, and a cell left empty goes."""
+class CodeOutOfReadingEditions(SphinxPostTransform):
+    """The PDF and the EPUB are for reading: every code cell loses its input, and a cell left
+    empty goes."""
 
-    builders = ("latex",)
+    builders = ("latex", "epub")
     default_priority = 190
 
     def run(self, **kwargs):

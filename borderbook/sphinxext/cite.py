@@ -43,10 +43,9 @@ def setup(app):
 # Reading and rendering (pure) --------------------------------------------------------------
 
 def released(record: dict) -> datetime.date | None:
-    value = record.get("date-released")
-    if isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(str(value)) if value else None
+    """The release date of a record :func:`borderbook.release.cff` read (a work among its
+    references may have none)."""
+    return record.get("date-released")
 
 
 def long_date(date: datetime.date) -> str:
