@@ -30,8 +30,9 @@ WORDS = MappingProxyType({
 FAMILY = MappingProxyType({"exact": "point", "approx": "point", "almost": "ceiling", "at_least": "floor",
           "more_than": "floor", "at_most": "ceiling", "less_than": "ceiling", "up_to": "ceiling",
           "range": "range"})
-#: the sign a chart or a table draws beside a bounded value
-SIGNS = MappingProxyType({"point": "", "floor": "≥", "ceiling": "≤", "range": "–"})
+#: the sign a chart or a table draws beside a bounded value (strict where the words are)
+SIGNS = MappingProxyType({"exact": "", "approx": "", "almost": "≤", "at_least": "≥", "more_than": ">",
+         "at_most": "≤", "less_than": "<", "up_to": "≤", "range": "–"})
 
 
 def schema_bounds() -> list[str]:
@@ -44,11 +45,6 @@ def schema_bounds() -> list[str]:
 def words(bound: str) -> str:
     """A bound as a reader says it: "about", "more than", "exact"."""
     return "about" if bound == "approx" else bound.replace("_", " ")
-
-
-def sign(bound: str) -> str:
-    """≥ for a floor, ≤ for a ceiling, nothing for a point."""
-    return SIGNS[FAMILY[bound]]
 
 
 def rounded(value: float, bound: str, fmt: str, scale: float = 1) -> float:

@@ -15,6 +15,8 @@ DATAPACKAGE = DATA / "datapackage.json"
 FIGURES = ROOT / "figures"
 NUMBERS = FIGURES / "numbers.json"
 CHAPTERS = ROOT / "chapters"
+#: How Sphinx names the chapters' documents: ``chapters/03-closed-border``.
+CHAPTER_DOCS = "chapters/"
 BIBLIOGRAPHY = ROOT / "references.bib"
 BUILD = ROOT / "_build"
 VERIFY_REPORT = BUILD / "verify" / "report.json"

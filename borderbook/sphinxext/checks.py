@@ -16,7 +16,6 @@ from borderbook import bib, paths, prose, record
 from borderbook.sphinxext import pages
 
 logger = logging.getLogger(__name__)
-CHAPTERS = "chapters/"
 
 
 def setup(app):
@@ -33,7 +32,7 @@ def _warn(message: str, location, subtype: str) -> None:
 def check_source(app, docname, source):
     """Refuse typed quantities, cross-page pastes and undefined footnotes; remember which glue
     keys the page uses."""
-    if not docname.startswith(CHAPTERS):
+    if not docname.startswith(paths.CHAPTER_DOCS):
         return
     text = source[0]
     for line, content in prose.typed_quantities_in(text):
@@ -59,9 +58,9 @@ def check_unused_numbers(app, env):
     used = {key for page in env.borderbook_pages.values() for key in page.get("glue", [])}
     book = record.read()
     for name, item in sorted({**book["numbers"], **book["figures"]}.items()):
-        if name not in used and f"{CHAPTERS}{item['chapter']}" in env.found_docs:
+        if name not in used and f"{paths.CHAPTER_DOCS}{item['chapter']}" in env.found_docs:
             _warn(f"published number or figure '{name}' (chapter {item['chapter']}) is used by no page: "
-                  "paste it or stop publishing it", f"{CHAPTERS}{item['chapter']}", "unused")
+                  "paste it or stop publishing it", f"{paths.CHAPTER_DOCS}{item['chapter']}", "unused")
 
 
 def check_data_sources(app):

@@ -16,7 +16,6 @@ from borderbook import catalogue, freshness, paths, record
 from borderbook.sphinxext import latex, pages
 
 logger = logging.getLogger(__name__)
-CHAPTERS = "chapters/"
 
 
 def setup(app):
@@ -58,7 +57,7 @@ class NumbersRegister(SphinxDirective):
             return self._compact(numbers)
         lines = []
         for chapter in sorted({n["chapter"] for n in numbers.values()}):
-            title = self.env.titles.get(f"{CHAPTERS}{chapter}")
+            title = self.env.titles.get(f"{paths.CHAPTER_DOCS}{chapter}")
             # longtable: Sphinx sets a table of fewer than 30 rows in one that cannot break
             # across PDF pages, and a chapter's numbers run longer than a page.
             lines += [f"## {title.astext() if title else chapter}", "", "```{list-table}", ":header-rows: 1",
@@ -115,7 +114,7 @@ def chapter_labels() -> dict[str, str]:
     toc = yaml.safe_load((paths.ROOT / "_toc.yml").read_text(encoding="utf-8"))
     labels, letter = {}, 0
     for entry in toc.get("chapters", []):
-        name = entry["file"].removeprefix(CHAPTERS)
+        name = entry["file"].removeprefix(paths.CHAPTER_DOCS)
         if name[:2].isdigit() and int(name[:2]) <= latex.PAPER_SECTIONS:
             labels[name] = str(int(name[:2]))
         elif name[:2].isdigit():   # the edition's own, unnumbered chapter: "Aft." for the afterword

@@ -10,7 +10,7 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from borderbook import release
+from borderbook import paths, release
 
 #: The heading of the root document's text in the PDF (the HTML shows it under the book's title).
 FRONT_MATTER = "About this edition"
@@ -67,10 +67,10 @@ class BookStructure(SphinxPostTransform):
             f"\\chapter*{{{heading}}}\\phantomsection\\addcontentsline{{toc}}{{chapter}}{{{heading}}}"
             f"\\markboth{{{heading}}}{{{heading}}}\n"), format="latex"))
         files = [node for node in self.document.findall(addnodes.start_of_file)]
-        chapters = [node for node in files if re.match(r"chapters/\d\d-", node["docname"])]
+        chapters = [node for node in files if re.match(rf"{paths.CHAPTER_DOCS}\d\d-", node["docname"])]
         if chapters:
             _before(chapters[0], "\\clearpage\\pagenumbering{arabic}")
-        own = [node for node in chapters if int(node["docname"][len("chapters/"):][:2]) > PAPER_SECTIONS]
+        own = [node for node in chapters if int(node["docname"].removeprefix(paths.CHAPTER_DOCS)[:2]) > PAPER_SECTIONS]
         if own:
             _before(own[0], "\\edef\\bbsecnumdepth{\\number\\value{secnumdepth}}\\setcounter{secnumdepth}{-1}")
         appendices = [node for node in files if node not in chapters and node["docname"] != self.config.root_doc]

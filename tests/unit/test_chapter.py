@@ -48,7 +48,11 @@ def test_a_bound_is_rounded_in_its_safe_direction(ch, lengths, bound, fmt, value
 
 def test_every_bound_of_the_schema_has_words_a_family_and_a_sign():
     assert list(bounds.WORDS) == bounds.schema_bounds()
-    assert set(bounds.FAMILY) == set(bounds.WORDS) and set(bounds.FAMILY.values()) <= set(bounds.SIGNS)
+    assert set(bounds.FAMILY) == set(bounds.WORDS) == set(bounds.SIGNS)
+    # a sign never says more than the words: a strict bound gets a strict sign, a floor points up
+    assert bounds.SIGNS["more_than"] == ">" and bounds.SIGNS["less_than"] == "<"
+    assert all(bounds.SIGNS[bound] in ("≥", ">") for bound, family in bounds.FAMILY.items() if family == "floor")
+    assert all(bounds.SIGNS[bound] in ("≤", "<") for bound, family in bounds.FAMILY.items() if family == "ceiling")
 
 
 def test_a_number_takes_its_sources_and_statements_from_its_rows(ch, lengths):
