@@ -52,122 +52,95 @@ def package(tmp_path):
     return tmp_path / "data"
 
 
-def _break(package, resource, old, new):
-    path = package / "raw" / f"{resource}.csv"
+def _replace(path, old, new):
     text = path.read_text(encoding="utf-8")
-    assert old in text
+    assert old in text, f"{path.name} no longer holds {old!r}: the attack needs a new target"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def _refusal(package, name="border_lengths") -> str:
-    with pytest.raises(data.DataError) as error:
-        data.table(name, package / "datapackage.json")
-    return str(error.value)
+def _edit(old, new, resource="border_lengths"):
+    """An attack that replaces ``old`` by ``new`` once in ``data/raw/<resource>.csv``."""
+    return lambda package: _replace(package / "raw" / f"{resource}.csv", old, new)
 
 
-def test_text_in_a_numeric_field_names_file_row_and_field(package):
-    _break(package, "border_lengths", "1344.15", "about 1344")
-    message = _refusal(package)
-    assert "data/raw/border_lengths.csv" in message or "border_lengths.csv" in message
-    assert "row 3" in message and "field 'value'" in message and "type-error" in message
+def _write(relative, text):
+    return lambda package: (package / relative).write_text(text, encoding="utf-8")
 
 
-def test_a_ragged_row_is_refused(package):
-    _break(package, "border_lengths", "mfa-lake,", "mfa-lake,extra,")
-    assert "row 6" in _refusal(package)
-
-
-def test_a_duplicate_id_is_refused(package):
-    _break(package, "border_lengths", "newstj,", "afp,")
-    message = _refusal(package)
-    assert "field 'id'" in message and "unique" in message
-
-
-def test_a_value_outside_the_allowed_set_is_refused(package):
-    _break(package, "border_lengths", ",almost,", ",roughly,")
-    message = _refusal(package)
-    assert "field 'bound'" in message and "constraint" in message
-
-
-def test_a_number_out_of_range_is_refused(package):
-    _break(package, "fx_rates", ",11.3000,", ",1130.00,")   # somoni per dollar, at most 100
-    message = _refusal(package, "fx_rates")
-    assert "row 2, field 'rate'" in message and 'constraint "maximum"' in message
-
-
-def test_a_missing_required_column_is_refused(package):
+def _drop_first_column(package):
     path = package / "raw" / "border_lengths.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join(",".join(line.split(",")[1:]) for line in lines) + "\n")
-    assert "header" in _refusal(package) or "missing" in _refusal(package)
 
 
-def test_an_unknown_source_key_is_refused(package):
-    _break(package, "border_lengths", "mfatj2013border", "nosuchkey2099")
-    message = _refusal(package)
-    assert "'nosuchkey2099' is not a key of references.bib" in message and "row 3" in message
-
-
-def test_bytes_that_are_not_utf8_are_refused(package):
+def _latin1(package):
     path = package / "raw" / "border_lengths.csv"
     path.write_bytes(path.read_bytes().replace("Sadozaï".encode(), "Sadoza\xef".encode("latin-1")))
-    assert "not UTF-8" in _refusal(package)
 
 
-def test_an_empty_file_is_refused(package):
-    (package / "raw" / "border_lengths.csv").write_text("")
-    assert "empty" in _refusal(package)
-
-
-def test_a_missing_file_is_refused(package):
-    (package / "raw" / "border_lengths.csv").unlink()
-    assert "file missing" in _refusal(package)
-
-
-def test_an_invalid_descriptor_is_refused(package):
-    (package / "datapackage.json").write_text('{"resources": [')
-    assert "invalid JSON" in _refusal(package)
-
-
-def test_a_stray_comma_in_the_descriptor_names_its_line(package):
-    # failed on main: the build ended with an empty "The book did not build:"
-    descriptor = package / "datapackage.json"
-    descriptor.write_text(descriptor.read_text().replace('"resources": [', '"resources": [,', 1))
-    message = _refusal(package)
-    assert "datapackage.json, line" in message and "invalid JSON" in message and "comma" in message
-
-
-def test_a_stray_comma_in_a_schema_names_the_schema_and_its_line(package):
-    # failed before: Frictionless's "cannot retrieve metadata", then "Correct border_lengths.csv"
-    schema = package / "schemas" / "quantity.json"
-    schema.write_text(schema.read_text().replace('"fields": [', '"fields": [,', 1))
-    message = _refusal(package)
-    assert "quantity.json, line 2, column" in message and "invalid JSON" in message, message
-    assert "border_lengths.csv" not in message, message
-
-
-@pytest.mark.parametrize("value", ["NaN", "INF", "-inf", "nan"])
-def test_a_figure_that_is_not_a_finite_number_is_refused(package, value):
-    # failed on main: the book printed "less than nan"
-    _break(package, "border_lengths", "1344.15", value)
-    message = _refusal(package)
-    assert "row 3, field 'value'" in message
-    assert "not a finite number" in message or 'constraint "minimum"' in message
-
-
-def test_a_negative_length_is_refused(package):
-    # failed on main: the book printed "about -1,344 km"
-    _break(package, "border_lengths", ",1344,", ",-1344,")
-    message = _refusal(package)
-    assert "field 'value'" in message and 'constraint "minimum"' in message
-
-
-def test_a_header_only_table_is_refused(package):
-    # failed on main: a bare KeyError
+def _header_only(package):
     path = package / "raw" / "border_lengths.csv"
     path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
-    assert "only a header row" in _refusal(package)
 
 
-def test_an_unknown_resource_is_refused(package):
-    assert "no resource named 'nothing'" in _refusal(package, "nothing")
+#: (what is wrong, how to break the package, the table read, what the message must say).
+#: Comments say what a case did before it was fixed.
+REFUSALS = [
+    ("text in a numeric field", _edit("1344.15", "about 1344"), "border_lengths",
+     ["border_lengths.csv", "row 3", "field 'value'", "type-error"]),
+    ("a ragged row", _edit("mfa-lake,", "mfa-lake,extra,"), "border_lengths", ["row 6"]),
+    ("a duplicate id", _edit("newstj,", "afp,"), "border_lengths", ["field 'id'", "unique"]),
+    ("a bound outside the allowed set", _edit(",almost,", ",roughly,"), "border_lengths",
+     ["field 'bound'", "constraint"]),
+    ("a rate out of range (at most 100 somoni per dollar)", _edit(",11.3000,", ",1130.00,", "fx_rates"),
+     "fx_rates", ["row 2, field 'rate'", 'constraint "maximum"']),
+    ("a missing required column", _drop_first_column, "border_lengths", ["missing", "id"]),
+    ("an unknown source key", _edit("mfatj2013border", "nosuchkey2099"), "border_lengths",
+     ["'nosuchkey2099' is not a key of references.bib", "row 3"]),
+    ("bytes that are not UTF-8", _latin1, "border_lengths", ["not UTF-8"]),
+    ("an empty file", _write("raw/border_lengths.csv", ""), "border_lengths", ["empty"]),
+    ("a missing file", lambda package: (package / "raw" / "border_lengths.csv").unlink(), "border_lengths",
+     ["file missing"]),
+    ("an invalid descriptor", _write("datapackage.json", '{"resources": ['), "border_lengths",
+     ["invalid JSON"]),
+    # before: an empty "The book did not build:"
+    ("a stray comma in the descriptor",
+     lambda package: _replace(package / "datapackage.json", '"resources": [', '"resources": [,'),
+     "border_lengths", ["datapackage.json, line", "invalid JSON", "comma"]),
+    # before: Frictionless's "cannot retrieve metadata", then "Correct border_lengths.csv"
+    ("a stray comma in a schema",
+     lambda package: _replace(package / "schemas" / "quantity.json", '"fields": [', '"fields": [,'),
+     "border_lengths", ["quantity.json, line 2, column", "invalid JSON"]),
+    # before: the book printed "less than nan" and "about -1,344 km"
+    *[(f"{value} as a figure", _edit("1344.15", value), "border_lengths", ["row 3, field 'value'"])
+      for value in ("NaN", "INF", "-inf", "nan")],
+    ("a negative length", _edit(",1344,", ",-1344,"), "border_lengths",
+     ["field 'value'", 'constraint "minimum"']),
+    # before: a bare KeyError
+    ("a header-only table", _header_only, "border_lengths", ["only a header row"]),
+    ("an unknown resource", lambda package: None, "nothing", ["no resource named 'nothing'"]),
+]
+
+
+@pytest.mark.parametrize("attack, table, expected", [case[1:] for case in REFUSALS],
+                         ids=[case[0] for case in REFUSALS])
+def test_bad_input_is_refused_with_a_message_that_names_where(package, attack, table, expected):
+    attack(package)
+    with pytest.raises(data.DataError) as error:
+        data.table(table, package / "datapackage.json")
+    message = str(error.value)
+    assert [part for part in expected if part not in message] == [], message
+
+
+def test_a_stray_comma_in_a_schema_does_not_blame_the_table(package):
+    _replace(package / "schemas" / "quantity.json", '"fields": [', '"fields": [,')
+    with pytest.raises(data.DataError) as error:
+        data.table("border_lengths", package / "datapackage.json")
+    assert "border_lengths.csv" not in str(error.value)
+
+
+def test_a_figure_that_is_not_finite_is_refused_as_such(package):
+    _edit("1344.15", "NaN")(package)
+    with pytest.raises(data.DataError) as error:
+        data.table("border_lengths", package / "datapackage.json")
+    assert "not a finite number" in str(error.value) or 'constraint "minimum"' in str(error.value)
