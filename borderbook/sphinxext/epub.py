@@ -3,7 +3,6 @@
 - A number's HTML (:meth:`borderbook.publishing.Number._repr_html_`) links to the register's
   page by its HTML name and marks its provenance ``hidden`` in HTML syntax: in the EPUB the
   link points to the XHTML page, and the attribute is written as XML requires.
-  A number used twice on a page would repeat its provenance's id: the second gets another.
 - A download link (a figure's CSV, SVG and PDF; a data table) would point to a file an
   e-reader cannot open and that is no part of the publication: it is set as its text, as
   in the PDF. The files themselves ship with the release archive.
@@ -15,7 +14,6 @@
 """
 
 import re
-from collections import Counter
 from pathlib import Path
 
 from docutils import nodes
@@ -87,17 +85,12 @@ class NumbersInEpub(SphinxPostTransform):
     LINK = re.compile(r'href="numbers\.html#')
 
     def run(self, **kwargs):
-        seen = Counter()
         for raw in list(self.document.findall(nodes.raw)):
             if "html" not in raw.get("format", "").split():
                 continue
             text = raw.astext()
             fixed = self.LINK.sub('href="numbers.xhtml#', text)
             fixed = re.sub(r"(<[^>]*\s)hidden(?=[\s>])", r'\1hidden="hidden"', fixed)
-            for name in dict.fromkeys(re.findall(r'id="(provenance-[^"]+)"', fixed)):
-                seen[name] += 1
-                if seen[name] > 1:
-                    fixed = fixed.replace(f'"{name}"', f'"{name}-{seen[name]}"')
             if fixed != text:
                 raw.replace_self(nodes.raw("", fixed, format=raw["format"]))
 

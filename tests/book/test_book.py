@@ -68,6 +68,18 @@ def test_every_glued_number_appears_in_the_html_with_its_provenance(register):
             f"{name}: the HTML does not show the code that computed it"
 
 
+def test_no_page_repeats_an_id_and_every_number_is_described_by_its_own_provenance():
+    # failed before: a number pasted twice on a page repeated the id of its provenance
+    for page in sorted(HTML.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        ids = re.findall(r'\sid="([^"]+)"', text)
+        assert sorted({i for i in ids if ids.count(i) > 1}) == [], page.relative_to(HTML)
+        for link in re.finditer(r'<a class="bb-number"[^>]*data-number="([^"]+)"[^>]*aria-describedby="([^"]+)"', text):
+            name, described = link.groups()
+            assert re.fullmatch(rf"provenance-{re.escape(name)}(-\d+)?", described), (page.name, name)
+            assert f'id="{described}"' in text, (page.name, described)
+
+
 def test_every_figure_offers_its_data_and_vector_files_for_download(register):
     for name, figure in register["figures"].items():
         page = (HTML / "chapters" / f"{figure['chapter']}.html").read_text(encoding="utf-8")
