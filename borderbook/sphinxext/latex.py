@@ -31,6 +31,7 @@ def setup(app):
     app.add_post_transform(NumberLinks)
     app.connect("config-inited", document_metadata)
     app.connect("config-inited", number_commands)
+    app.connect("config-inited", whole_footnotes)
 
 
 def document_metadata(app, config):
@@ -75,6 +76,17 @@ def number_commands(app, config):
         # row's first line cut at the window's top edge. Raised a line, the row shows whole.
         "\\newcommand{\\bbnumberrow}[1]{\\leavevmode\\raisebox{\\baselineskip}[0pt][0pt]{\\hypertarget{number-#1}{}}}\n"
         "\\pdfstringdefDisableCommands{\\def\\bbnumber#1#2{#2}}\n")
+    config.latex_elements = elements
+
+
+def whole_footnotes(app, config):
+    """A footnote is not split across pages. A footnote's citation is one link, and one that
+    ran on to the next page stayed open there (xdvipdfmx holds one breakable link at a time):
+    the links starting before it ended, such as the footnote marks at the top of that page,
+    were lost, and its area covered the page's first lines, numbers included. LaTeX moves
+    the line with the mark to the next page instead."""
+    elements = dict(config.latex_elements)
+    elements["preamble"] = elements.get("preamble", "") + "\\interfootnotelinepenalty=10000\n"
     config.latex_elements = elements
 
 
