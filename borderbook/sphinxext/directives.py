@@ -48,7 +48,8 @@ class NumbersRegister(SphinxDirective):
     The HTML has the full table, a section per chapter. The PDF has one compact row per
     number, in small type (text, name, chapter, formula, how many input rows and sources),
     so that the register fits a few pages; the full register travels inside the PDF as the
-    attachment numbers.csv, which the page's link opens (:mod:`.latex`)."""
+    attachment numbers.csv, which the page's link opens (:mod:`.latex`). Each row of the PDF's
+    table is the destination ``number-NAME`` of its number's links in the text."""
 
     def run(self):
         self.env.note_dependency(str(paths.NUMBERS))
@@ -105,6 +106,14 @@ class NumbersRegister(SphinxDirective):
         lines += [f"- {_escape(key)}: {{cite:t}}`{key}`" for key in keys] + [":::"]
         container = nodes.container(classes=["bb-numbers-register"])
         self.state.nested_parse(StringList(lines, source=str(paths.NUMBERS)), self.content_offset, container)
+        # Each row is the destination of its number's links in the text (latex.NumberLinks).
+        body = container.next_node(nodes.tbody)
+        table_rows = list(body.findall(nodes.row)) if body is not None else []
+        if len(table_rows) != len(rows):
+            raise self.error(f"the register's table has {len(table_rows)} rows for {len(rows)} numbers")
+        for number, row in zip(rows, table_rows):
+            if latex.DESTINATION.fullmatch(number["name"]):
+                row.next_node(nodes.paragraph).insert(0, latex.number_row(number["name"]))
         return [container]
 
 

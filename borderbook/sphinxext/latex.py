@@ -1,7 +1,8 @@
 """The PDF: its structure (front matter, chapters, lettered appendices), the data it carries
-(each figure's CSV as a file attachment its caption opens), its document metadata, and the
-typography XeLaTeX does not do by itself."""
+(each figure's CSV as a file attachment its caption opens), each number's link to its row of
+the register, its document metadata, and the typography XeLaTeX does not do by itself."""
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -9,8 +10,11 @@ from pathlib import Path
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
 
 from borderbook import paths, release
+
+logger = logging.getLogger(__name__)
 
 #: The heading of the root document's text in the PDF (the HTML shows it under the book's title).
 FRONT_MATTER = "About this edition"
@@ -24,7 +28,10 @@ def setup(app):
     app.add_post_transform(FootnoteMarkSeparator)
     app.add_post_transform(BookStructure)
     app.add_post_transform(DataAttachments)
+    app.add_post_transform(NumberLinks)
     app.connect("config-inited", document_metadata)
+    app.connect("config-inited", number_commands)
+    app.connect("config-inited", whole_footnotes)
 
 
 def document_metadata(app, config):
@@ -39,6 +46,47 @@ def document_metadata(app, config):
         "  pdfcopyright={%s}, pdflicenseurl={%s}}\n"
         % (config.language or "en", edition["version"], edition["date"], edition["identifier"],
            _tex(config.copyright), "https://creativecommons.org/licenses/by/4.0/"))
+    config.latex_elements = elements
+
+
+def number_commands(app, config):
+    r"""The two commands of a number's link in the PDF: ``\bbnumber{NAME}{WORD}`` links one
+    word of a number's text to the destination ``number-NAME``, which ``\bbnumberrow{NAME}``
+    sets in the number's row of the register, a line above the row's first line.
+
+    Each word is its own link annotation, of the size of the word's box (xdvipdfmx's
+    ``pdf:ann``), not hyperref's ``\hyperlink``: xdvipdfmx holds one breakable link at a time,
+    so a link that another link left open (a citation in a footnote that runs on to the next
+    page, a link broken at the foot of a page while the page's footnotes hold links) swallows
+    every link that starts before it ends, and the numbers at the top of such a page had no
+    link. A word cannot break across pages, so nothing is left open; the line still breaks
+    between words. The word takes the colour of the book's other internal links, unboxed; the
+    command is robust (a number may sit in a caption) and is the bare word in a bookmark."""
+    elements = dict(config.latex_elements)
+    elements["preamble"] = elements.get("preamble", "") + (
+        "% A number in the text links to its row of the register (latex.py, NumberLinks).\n"
+        "\\makeatletter\n"
+        "\\DeclareRobustCommand{\\bbnumber}[2]{\\leavevmode\\begingroup\n"
+        "  \\setbox\\z@\\hbox{\\strut\\Hy@colorlink\\@linkcolor#2\\Hy@endcolorlink}%\n"
+        "  \\special{pdf:ann width \\the\\wd\\z@\\space height \\the\\ht\\z@\\space depth \\the\\dp\\z@\\space\n"
+        "    <</Type/Annot/Subtype/Link/Border[0 0 0]/A<</S/GoTo/D(number-#1)>>>>}%\n"
+        "  \\box\\z@\\endgroup}\n"
+        "\\makeatother\n"
+        # xdvipdfmx sets a destination at the baseline: a reader landing there would see the
+        # row's first line cut at the window's top edge. Raised a line, the row shows whole.
+        "\\newcommand{\\bbnumberrow}[1]{\\leavevmode\\raisebox{\\baselineskip}[0pt][0pt]{\\hypertarget{number-#1}{}}}\n"
+        "\\pdfstringdefDisableCommands{\\def\\bbnumber#1#2{#2}}\n")
+    config.latex_elements = elements
+
+
+def whole_footnotes(app, config):
+    """A footnote is not split across pages. A footnote's citation is one link, and one that
+    ran on to the next page stayed open there (xdvipdfmx holds one breakable link at a time):
+    the links starting before it ended, such as the footnote marks at the top of that page,
+    were lost, and its area covered the page's first lines, numbers included. LaTeX moves
+    the line with the mark to the next page instead."""
+    elements = dict(config.latex_elements)
+    elements["preamble"] = elements.get("preamble", "") + "\\interfootnotelinepenalty=10000\n"
     config.latex_elements = elements
 
 
@@ -119,6 +167,61 @@ class DataAttachments(SphinxPostTransform):
             node.replace_self(nodes.raw("", (
                 f"\\bbattach{{mimetype=text/csv,description={{{description}}},color=0.216 0.439 0.388}}"
                 f"{{{source.name}}}{{{_latex_text(node.astext())}}}"), format="latex"))
+
+
+class NumberLinks(SphinxPostTransform):
+    r"""In the PDF, as in the HTML, each glued number links to its row of the register.
+
+    Why a post-transform here and not a ``_repr_latex_`` on :class:`borderbook.publishing.Number`:
+    MyST-NB pastes an inline ``text/latex`` output as math (``\(…\)``), which would set the
+    number's words in math italics without spaces; a new representation would also change every
+    executed notebook, and run every chapter again, for a matter of typesetting. So the number
+    is pasted as today (``text/plain``), and this transform wraps each of its words in
+    ``\bbnumber{NAME}{…}`` (:func:`number_commands`), around the words' own text nodes:
+    Sphinx's LaTeX writer escapes them (``%``, ``$``, ``~``) as any text. The name is read from
+    the bundle's ``text/html``, the link :meth:`Number._repr_html_` wrote: the ``text/plain``
+    alone (the printed text) does not say which number it is. It runs before MyST-NB's
+    ``SelectMimeType`` (priority 4) keeps one representation of the bundle and drops the
+    others. The HTML and the EPUB (``text/html``) do not change."""
+
+    builders = ("latex",)
+    default_priority = 3
+    NUMBER = re.compile(r'<a class="bb-number"[^>]*?\sdata-number="([^"]+)"')
+
+    def run(self, **kwargs):
+        bundles = self.document.findall(lambda node: isinstance(node, nodes.container)
+                                        and node.get("nb_element") == "mime_bundle")
+        for bundle in list(bundles):
+            outputs = {child.get("mime_type"): child for child in bundle.children}
+            html_output, plain = outputs.get("text/html"), outputs.get("text/plain")
+            found = self.NUMBER.match(html_output.astext().strip()) if html_output is not None else None
+            if found is None or plain is None:
+                continue
+            name = html.unescape(found.group(1))
+            if not DESTINATION.fullmatch(name):
+                logger.warning(f"number '{name}' cannot name a PDF destination: a name of letters, digits, "
+                               f"'-', '.' and '_' is expected", location=bundle, type="borderbook",
+                               subtype="pdf")
+                continue
+            for text in list(plain.findall(nodes.Text)):
+                words = []
+                for word in re.split(r"( +)", str(text)):
+                    if word.strip():
+                        words += [nodes.raw("", f"\\bbnumber{{{name}}}{{", format="latex"), nodes.Text(word),
+                                  nodes.raw("", "}", format="latex")]
+                    elif word:
+                        words.append(nodes.Text(word))
+                text.parent.replace(text, words)
+
+
+#: What a number's name may hold to name a PDF destination as it is (``number-NAME``).
+DESTINATION = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def number_row(name: str) -> nodes.raw:
+    """The destination of a number's links, set in its row of the register
+    (:class:`borderbook.sphinxext.directives.NumbersRegister`)."""
+    return nodes.raw("", f"\\bbnumberrow{{{name}}}", format="latex")
 
 
 def _latex_text(text: str) -> str:

@@ -214,3 +214,78 @@ def test_links_name_an_appendix_by_its_letter(pdf_text):
     # The HTML's titles ("Appendix: the data") would contradict the PDF's headings ("Appendix A").
     assert "Appendix A (the data)" in pdf_text
     assert "Appendix:" not in pdf_text
+
+
+def test_each_number_in_the_text_links_to_its_row_of_the_register(register):
+    # In the HTML a number is a link to its row of the register; a reader of the PDF clicks it
+    # too and lands on that row: a named destination "number-<name>" in appendix B, at the
+    # top of the row that names the number. (A number at the top of a page used to lose its
+    # link to a footnote's citation left open across the page break.)
+    import subprocess
+
+    from pypdf import PdfReader
+
+    from borderbook import prose
+    from tests.conftest import PDF
+
+    chapters = [path for path in chapter_sources() if re.match(r"0[1-8]-", path.name)]
+    assert len(chapters) == 8
+    glued = set().union(*(prose.glue_keys(path.read_text(encoding="utf-8")) for path in chapters))
+    expected = sorted(name for name, number in register["numbers"].items()
+                      if name in glued and re.match(r"0[1-8]-", number["chapter"]))
+    assert len(expected) >= 150
+
+    reader = PdfReader(PDF)
+    pages = dict(_outline())
+    start, end = pages["B Every published number"], pages["C Auditing the paper’s figures"]
+    links = {}   # destination name -> the pages that link to it
+    for index, page in enumerate(reader.pages):
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            action = annotation.get("/A")
+            target = action.get_object().get("/D") if action else annotation.get("/Dest")
+            if annotation.get("/Subtype") == "/Link" and isinstance(target, str) and target.startswith("number-"):
+                links.setdefault(target, set()).add(index)
+    unlinked = [name for name in expected if not links.get(f"number-{name}", set()) - set(range(start, end))]
+    assert unlinked == []
+
+    destinations = reader.named_destinations
+    assert sorted(name for name in expected if f"number-{name}" not in destinations) == []
+    rows = {name: (reader.get_destination_page_number(destinations[f"number-{name}"]),
+                   float(destinations[f"number-{name}"]["/Top"])) for name in expected}
+    assert {name: page for name, (page, _) in rows.items() if not start <= page < end} == {}
+    # The row's name (in the Name column, perhaps broken after a hyphen) starts just below
+    # the destination: the reader sees the row at the top of the window.
+    boxes = subprocess.run(["pdftotext", "-f", str(start + 1), "-l", str(end), "-bbox", str(PDF), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    words = {}   # page index -> [(word, top of its box, from the page's bottom)]
+    for number, page in enumerate(re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', boxes,
+                                             re.DOTALL)):
+        height, text = float(page[0]), page[1]
+        words[start + number] = [(word, height - float(top))
+                                 for top, word in re.findall(r'yMin="([\d.]+)"[^>]*>([^<]*)</word>', text)]
+    misplaced = [name for name, (page, top) in rows.items()
+                 if not any(word == name or word.endswith("-") and name.startswith(word)
+                            for word, word_top in words[page] if 0 <= top - word_top <= 6)]
+    assert misplaced == []
+
+
+def test_every_footnote_mark_links_to_its_footnote():
+    # A footnote that ran on to the next page kept its citation's link open there (xdvipdfmx
+    # holds one breakable link at a time): the marks that came before its end lost their link
+    # (footnotes 51 and 59), and its area covered the first lines of the page.
+    from pypdf import PdfReader
+
+    from tests.conftest import PDF
+
+    reader = PdfReader(PDF)
+    footnotes = {name for name in reader.named_destinations if name.startswith("Hfootnote.")}
+    assert len(footnotes) >= 100
+    linked = set()
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A")
+            target = action.get_object().get("/D") if action else None
+            if isinstance(target, str) and target.startswith("Hfootnote."):
+                linked.add(target)
+    assert sorted(footnotes - linked, key=lambda name: int(name.split(".")[1])) == []
