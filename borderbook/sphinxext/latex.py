@@ -2,9 +2,12 @@
 (each figure's CSV as a file attachment its caption opens), each number's link to its row of
 the register, its document metadata, and the typography XeLaTeX does not do by itself."""
 
+import datetime
 import html
+import os
 import re
 import shutil
+import uuid
 from pathlib import Path
 
 from docutils import nodes
@@ -37,16 +40,33 @@ def setup(app):
 def document_metadata(app, config):
     """The PDF's language and its XMP metadata (hyperxmp, from hyperref's keys): title,
     author, licence, date and identifier; the version and the date come from CITATION.cff,
-    the one place they are written."""
+    the one place they are written. The PDF's creation, modification and metadata dates are
+    the edition's release date too: hyperxmp reads the clock under XeTeX, whatever
+    SOURCE_DATE_EPOCH says, and two builds of one edition would differ in their bytes. For
+    the same reason the XMP's document and instance ids, random by default, are derived: one
+    document id for the book, one instance id per version."""
     edition = release.edition()
+    stamp = f"D:{edition['date'].replace('-', '')}000000Z"
+    document, instance = (uuid.uuid5(uuid.NAMESPACE_URL, f"urn:borderbook:{name}")
+                          for name in (edition["slug"], edition["identifier"]))
     elements = dict(config.latex_elements)
     elements["preamble"] = elements.get("preamble", "") + (
         # keeppdfinfo: without it, hyperxmp drops the Info dictionary's author and keywords.
         "\\hypersetup{keeppdfinfo, pdflang=%s, pdfversionid={%s}, pdfdate={%s}, pdfidentifier={%s},\n"
-        "  pdfcopyright={%s}, pdflicenseurl={%s}}\n"
+        "  pdfcopyright={%s}, pdflicenseurl={%s},\n"
+        "  pdfcreationdate={%s}, pdfmoddate={%s}, pdfmetadate={%s},\n"
+        "  pdfdocumentid={uuid:%s}, pdfinstanceid={uuid:%s}}\n"
         % (config.language or "en", edition["version"], edition["date"], edition["identifier"],
-           _tex(config.copyright), "https://creativecommons.org/licenses/by/4.0/"))
+           _tex(config.copyright), "https://creativecommons.org/licenses/by/4.0/", stamp, stamp, stamp,
+           document, instance))
     config.latex_elements = elements
+
+
+def release_time() -> float:
+    """The edition's release date (midnight, UTC) as a file time: the date an attachment
+    carries in the PDF (xdvipdfmx reads it from the file), not the time of the copy."""
+    date = datetime.date.fromisoformat(release.edition()["date"])
+    return datetime.datetime(date.year, date.month, date.day, tzinfo=datetime.timezone.utc).timestamp()
 
 
 def number_commands(app, config):
@@ -163,6 +183,7 @@ class DataAttachments(SphinxPostTransform):
             if not source.exists():
                 continue
             shutil.copyfile(source, outdir / source.name)
+            os.utime(outdir / source.name, (release_time(), release_time()))
             description = _latex_text(f"Data: {source.name}")
             node.replace_self(nodes.raw("", (
                 f"\\bbattach{{mimetype=text/csv,description={{{description}}},color=0.216 0.439 0.388}}"

@@ -192,6 +192,38 @@ def test_document_language_and_xmp_metadata():
     assert "<xmpRights:WebStatement>https://creativecommons.org/licenses/by/4.0/<" in raw
 
 
+def test_the_pdf_carries_the_editions_date_and_no_clock_time():
+    # failed before: hyperxmp wrote the build's clock into the XMP (CreateDate, ModifyDate,
+    # MetadataDate) and each attachment carried the time its file was copied, so two builds
+    # of one edition differed in their bytes
+    from pypdf import PdfReader
+
+    from borderbook import release
+    from tests.conftest import PDF
+
+    day = release.edition()["date"]
+    reader = PdfReader(PDF)
+    raw = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
+    dates = re.findall(r"<xmp:(\w+Date)>([^<]*)<", raw)
+    assert {name for name, _ in dates} == {"CreateDate", "ModifyDate", "MetadataDate"}
+    assert all(value.startswith(day) for _, value in dates), dates
+    info = {key: str(value) for key, value in (reader.metadata or {}).items() if key.endswith("Date")}
+    assert all(value.startswith(f"D:{day.replace('-', '')}") for value in info.values()), info
+    stamps = []
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") == "/FileAttachment":
+                params = annotation["/FS"].get_object()["/EF"]["/F"].get_object().get("/Params", {})
+                stamps += [str(params[key]) for key in ("/ModDate", "/CreationDate") if key in params]
+    assert stamps and all(stamp.startswith(f"D:{day.replace('-', '')}") for stamp in stamps), set(stamps)
+    # one document id for the book and one instance id per edition, not a random one per build
+    import uuid
+
+    identifier = release.edition()["identifier"]
+    assert f"<xmpMM:InstanceID>uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'urn:borderbook:{identifier}')}<" in raw
+
+
 def test_reading_order_in_pdftotext():
     # A reader's text extraction (screen readers, search, copy) meets the parts in the order
     # of the book: front matter, chapters, appendices, each heading before its own text.
