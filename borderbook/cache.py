@@ -44,6 +44,16 @@ def served(cache_path: Path, log=print, only: str | None = None) -> dict[str, st
     return latest
 
 
+def notebook(cache_path: Path, chapter: str) -> Path | None:
+    """The executed notebook the cache serves for ``chapter`` (its newest entry), if any: the
+    one a reader downloads from the chapter's page."""
+    found = None
+    for _, hashkey, uri in _entries(cache_path):
+        if Path(uri).stem == chapter:
+            found = cache_path / "executed" / hashkey / "base.ipynb"
+    return found if found and found.exists() else None
+
+
 def drop(cache_path: Path, chapters: set[str]) -> None:
     """Forget every cached execution of ``chapters``."""
     _remove(cache_path, [entry for entry in _entries(cache_path) if Path(entry[2]).stem in chapters])

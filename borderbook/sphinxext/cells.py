@@ -103,15 +103,6 @@ class CodeOutOfReadingEditions(SphinxPostTransform):
 
 # The executed notebook ---------------------------------------------------------------------
 
-def executed_notebook(cache_path: Path, chapter: str) -> Path | None:
-    """The executed notebook the cache serves for ``chapter`` (its newest entry), if any."""
-    found = None
-    for _, hashkey, uri in cache._entries(cache_path):
-        if Path(uri).stem == chapter:
-            found = cache_path / "executed" / hashkey / "base.ipynb"
-    return found if found and found.exists() else None
-
-
 def offer_notebook(app, pagename, templatename, context, doctree):
     """Put the chapter's executed notebook next to its source (``_sources/``), where the
     theme's download menu offers it as ``.ipynb``: the whole notebook MyST-NB read (prose
@@ -120,8 +111,8 @@ def offer_notebook(app, pagename, templatename, context, doctree):
     if doctree is None or app.builder.name != "html":
         return
     notebook = executed(Path(app.env.mystnb_config.output_folder, f"{pagename}.ipynb"),
-                        executed_notebook(Path(app.srcdir, app.config.nb_execution_cache_path),
-                                          Path(pagename).name))
+                        cache.notebook(Path(app.srcdir, app.config.nb_execution_cache_path),
+                                       Path(pagename).name))
     if notebook is None:
         return
     target = Path(app.outdir, "_sources", f"{pagename}.ipynb")

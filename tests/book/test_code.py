@@ -13,7 +13,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from borderbook import paths, release
+from borderbook import freshness, paths, release
 from borderbook.sphinxext import cite
 
 from tests.conftest import HTML, PDF, toc_files
@@ -84,6 +84,11 @@ def test_each_chapter_offers_its_executed_notebook_and_its_source(chapter):
     nbformat.validate(node)
     assert any(cell.get("outputs") for cell in node.cells if cell.cell_type == "code")
     assert any("parameters" in cell.metadata.get("tags", []) for cell in node.cells)
+    # the code the chapter runs, all of it: what `make verify` re-executes from the sources (and
+    # tests/e2e/test_notebook.py re-executes from a download), a reader re-executes from here
+    downloaded = [cell.source for cell in node.cells if cell.cell_type == "code"]
+    assert [_squeezed(code) for code in downloaded] == \
+        [_squeezed(code) for code in freshness.code_cells(paths.CHAPTERS / f"{chapter}.md")]
 
 
 def test_the_repository_button_and_the_run_it_yourself_box_use_the_one_address():
