@@ -110,3 +110,17 @@ def test_the_data_appendix_describes_every_table_with_a_working_download():
         assert entry, f"table {resource['name']} is not described"
         assert freshness.checksum(HTML / entry.group(1)) == checksum, f"{resource['name']}: download differs"
         assert checksum[:12] in page, f"{resource['name']}: checksum not shown"
+
+
+def test_each_glossary_form_is_labelled_and_tagged_with_its_own_language():
+    # failed before: the Cyrillic column mixed Tajik and Russian under one label, untagged
+    from borderbook import data
+
+    terms, _ = data.table("glossary")
+    page = html.unescape((HTML / "chapters" / "glossary.html").read_text(encoding="utf-8"))
+    label = {"tg": "Tajik", "ru": "Russian"}
+    written = terms.dropna(subset=["cyrillic"])
+    assert set(written["cyrillic_language"]) == {"tg", "ru"}
+    for row_id, row in written.iterrows():
+        tag = row["cyrillic_language"]
+        assert f'{label[tag]}: <span lang="{tag}">{row["cyrillic"]}</span>' in page, row_id
