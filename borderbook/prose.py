@@ -7,6 +7,11 @@ module strips from a MyST chapter everything that may legitimately hold digits
 and the commented allow-list below) and reports every digit that is left, and every
 number word ("three districts", "two weeks") outside a quotation. The caption and alt
 text of a figure directive written in Markdown are prose too.
+
+It reads the source, not the doctree, on purpose: MyST-NB renders a same-page glue paste
+while it parses, so in the doctree a pasted number, or a figure's caption computed in a
+code cell, is text like any other, with nothing to tell it from what the author typed.
+The source is exactly what the author typed.
 """
 
 import re
