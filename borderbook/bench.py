@@ -143,9 +143,10 @@ STEPS = (
 )
 
 
-def measure(modes: tuple[str, ...], scratch: Path, runs: int = RUNS, say=print) -> dict:
+def measure(modes: tuple[str, ...], scratch: Path, runs: int = RUNS, say=print, after_run=None) -> dict:
     """Every scenario ``runs`` times, each scenario played by every mode in turn before the next
-    one starts (ours, stock, ours, stock…); the raw runs of each mode and scenario."""
+    one starts (ours, stock, ours, stock…); the raw runs of each mode and scenario.
+    ``after_run(results, done)`` is called after each run (a long bench keeps what it measured)."""
     results = {mode: {name: [] for name in SCENARIOS} for mode in modes}
     for run in range(runs):
         copies = {mode: Copy(scratch / f"{mode}-{run}", mode) for mode in modes}
@@ -160,6 +161,8 @@ def measure(modes: tuple[str, ...], scratch: Path, runs: int = RUNS, say=print) 
             say(_line(run, "verify", "ours", results["ours"]["verify"][-1]))
         for copy in copies.values():
             shutil.rmtree(copy.root)
+        if after_run is not None:
+            after_run(results, run + 1)
     return results
 
 
@@ -208,20 +211,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readme", action="store_true", help="rewrite the README's table from the result")
     arguments = parser.parse_args(argv)
     modes = ("ours", "stock", "forced") if arguments.forced else ("ours", "stock")
-    report = {"machine": machine(), "runs_each": arguments.runs,
-              "modes": {mode: MODES[mode] for mode in modes}, "stock_lacks": list(STOCK_LACKS)}
+    report = {"machine": machine(), "modes": {mode: MODES[mode] for mode in modes},
+              "stock_lacks": list(STOCK_LACKS)}
+
+    def publish(raw: dict, done: int) -> None:
+        """Write the report of the runs done so far (all of them, at the end)."""
+        report["runs_each"] = done
+        for mode in modes:
+            report[mode] = {name: summarise(runs) for name, runs in raw[mode].items() if runs}
+        report["ratios"] = ratios(report["ours"], report["stock"], report["machine"]["cores"])
+        paths.BUILD.mkdir(exist_ok=True)
+        (paths.BUILD / "bench.json").write_text(json.dumps(report, indent=1) + "\n")
+        if arguments.readme:
+            readme = paths.ROOT / "README.md"
+            readme.write_text(in_readme(readme.read_text(encoding="utf-8"), table(report)), encoding="utf-8")
+        print(f"{done} of {arguments.runs} runs: _build/bench.json written"
+              + (", and the README's table" if arguments.readme else ""), flush=True)
+
     with tempfile.TemporaryDirectory(prefix="borderbook-bench-") as scratch:
-        raw = measure(modes, Path(scratch), arguments.runs, say=lambda line: print(line, flush=True))
-    for mode in modes:
-        report[mode] = {name: summarise(runs) for name, runs in raw[mode].items() if runs}
-    report["ratios"] = ratios(report["ours"], report["stock"], report["machine"]["cores"])
-    paths.BUILD.mkdir(exist_ok=True)
-    (paths.BUILD / "bench.json").write_text(json.dumps(report, indent=1) + "\n")
+        measure(modes, Path(scratch), arguments.runs, say=lambda line: print(line, flush=True), after_run=publish)
     print(table(report))
-    if arguments.readme:
-        readme = paths.ROOT / "README.md"
-        readme.write_text(in_readme(readme.read_text(encoding="utf-8"), table(report)), encoding="utf-8")
-        print(f"Rewrote the table in {readme}.")
     return 0
 
 
