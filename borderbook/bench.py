@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import MappingProxyType
 
 from borderbook import paths
 from borderbook.build import diagnose
@@ -39,14 +40,14 @@ SCENARIOS = ("cold", "rewrite", "noop", "prose", "code", "csv", "verify")
 PROSE = ("The next chapter measures the border", "The following chapter measures the border")
 CODE = ("chapters/03-closed-border.md", "ch.finish()")
 CSV = ("data/raw/border_lengths.csv", ",1300,,approx,")
-MODES = {
+MODES = MappingProxyType({
     "ours": "this book: `python -m borderbook build html pdf epub`, what `make book` runs (the "
             "chapters to run execute first, in parallel; HTML, PDF and EPUB build side by side, each "
             "under -W; nothing runs when no source changed)",
     "stock": "stock Jupyter Book 1: `jupyter-book build .` then `--builder pdflatex`, one after the "
              "other, with its plain execution cache",
     "forced": "stock Jupyter Book set to execute every page it reads (`execute_notebooks: force`)",
-}
+})
 #: What the stock modes do not do that this book's build does: their times are for less work.
 STOCK_LACKS = (
     "no EPUB (this book builds HTML, PDF and EPUB in every scenario)",
