@@ -1,17 +1,28 @@
 """``make bench``: how long the book takes to build, against stock Jupyter Book.
 
-On scratch copies of the project, each scenario runs at least three times and the
-median is kept: a cold build (HTML and PDF), a rewrite (outputs removed, execution
-cache kept: the cost of writing alone), a no-op rebuild, a prose-only edit, a
-code edit in one chapter, a one-cell CSV edit (and which chapters re-executed), and
-``make verify``. The same scenarios run under stock Jupyter Book behaviour: the plain
-execution cache (without this book's extension) and forced execution. The table of
-times and ratios is printed and written to ``_build/bench.json``.
+Each run makes one scratch copy of the project per mode and plays the scenarios on them,
+**paired and interleaved**: this book's cold build, then stock's, then this book's rewrite,
+then stock's, and so on, so that a change in the machine's load falls on both sides of each
+pair. The scenarios: a cold build, a rewrite (outputs removed, execution cache kept: the
+cost of writing alone), a no-op rebuild, a prose-only edit, a code edit in one chapter, a
+one-cell CSV edit (and which chapters re-executed), and ``make verify`` (this book only).
+
+For each build, the wall seconds and the CPU seconds (user + system of the build and every
+process it waited for: Sphinx, the kernels, LaTeX) are kept, with the machine's load average
+when it started. The medians, their spread, and this book's ratio to stock in wall and in
+CPU time are printed and written to ``_build/bench.json``; ``--readme`` also rewrites the
+table of the README from them.
+
+The modes (:data:`MODES`) do not do the same work; :data:`STOCK_LACKS` says how, and the
+output repeats it.
 """
 
+import argparse
 import json
 import os
+import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -19,14 +30,32 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import MappingProxyType
 
 from borderbook import paths
 from borderbook.build import diagnose
 
 RUNS = 3
+SCENARIOS = ("cold", "rewrite", "noop", "prose", "code", "csv", "verify")
 PROSE = ("The next chapter measures the border", "The following chapter measures the border")
 CODE = ("chapters/03-closed-border.md", "ch.finish()")
 CSV = ("data/raw/border_lengths.csv", ",1300,,approx,")
+MODES = MappingProxyType({
+    "ours": "this book: `python -m borderbook build html pdf epub`, what `make book` runs (the "
+            "chapters to run execute first, in parallel; HTML, PDF and EPUB build side by side, each "
+            "under -W; nothing runs when no source changed)",
+    "stock": "stock Jupyter Book 1: `jupyter-book build .` then `--builder pdflatex`, one after the "
+             "other, with its plain execution cache",
+    "forced": "stock Jupyter Book set to execute every page it reads (`execute_notebooks: force`)",
+})
+#: What the stock modes do not do that this book's build does: their times are for less work.
+STOCK_LACKS = (
+    "no EPUB (this book builds HTML, PDF and EPUB in every scenario)",
+    "no borderbook extension: no appendix of numbers (fewer PDF pages), the data catalogue's "
+    "and the verification report's directives unknown (empty sections, warnings), no checks",
+    "no -W: warnings do not fail the build",
+    "no data-awareness: a CSV edit re-executes nothing (the book keeps printing the old numbers)",
+)
 
 
 class Copy:
@@ -45,33 +74,45 @@ class Copy:
             toc = (root / "_toc.yml").read_text().replace("  - file: chapters/numbers\n", "")
             (root / "_toc.yml").write_text(toc)
 
-    def run(self, *command) -> tuple[float, str]:
+    def run(self, *command) -> tuple[dict, str]:
+        """Run ``command`` in the copy: its wall and CPU seconds, the load when it started; its log."""
         environment = {**os.environ, "PYTHONPATH": str(self.root)}
+        load = os.getloadavg()[0]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         result = subprocess.run(command, cwd=self.root, env=environment, capture_output=True, text=True)
-        seconds = time.perf_counter() - started
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if result.returncode:
             raise RuntimeError(f"{' '.join(command)} failed in {self.root}:\n"
                                + diagnose(result.stdout + result.stderr))
-        return seconds, result.stdout + result.stderr
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return {"wall": wall, "cpu": cpu, "load": load}, result.stdout + result.stderr
 
     def build(self) -> dict:
-        """HTML then PDF; the seconds, and which chapters executed, for how long."""
+        """One build of this copy's mode: the seconds, and which chapters executed, for how long."""
         if self.mode == "ours":   # what `make book` runs
-            total, log = self.run(sys.executable, "-m", "borderbook", "build", "html", "pdf")
+            times, log = self.run(sys.executable, "-m", "borderbook", "build", "html", "pdf", "epub")
         else:
-            total, log = 0.0, ""
+            times, log = {"wall": 0.0, "cpu": 0.0, "load": os.getloadavg()[0]}, ""
             jupyter_book = str(Path(sys.executable).with_name("jupyter-book"))
             for builder in ([], ["--builder", "pdflatex"]):
-                seconds, output = self.run(jupyter_book, "build", ".", *builder, "-n", "--keep-going")
-                total, log = total + seconds, log + output
+                part, output = self.run(jupyter_book, "build", ".", *builder, "-n", "--keep-going")
+                times["wall"] += part["wall"]
+                times["cpu"] += part["cpu"]
+                log += output
         executed = {name: float(s) for name, s in
                     re.findall(r"chapters/([\w-]+)\.md: Executed notebook in ([\d.]+) seconds", log)}
-        return {"seconds": total, "executed": executed}
+        return {**times, "executed": executed}
+
+    def verify(self) -> dict:
+        times, _ = self.run(sys.executable, "-m", "borderbook", "verify")
+        return {**times, "executed": {}}
 
     def forget_outputs(self) -> None:
         """Remove the built book but keep the execution cache: what is left is writing."""
-        for folder in ("_build/work", "_build/html", "_build/pdf", "_build/latex", "_build/.doctrees"):
+        for folder in ("_build/work", "_build/html", "_build/pdf", "_build/epub", "_build/latex",
+                       "_build/.doctrees"):
             shutil.rmtree(self.root / folder, ignore_errors=True)
 
     def edit(self, relative: str, old: str, new: str) -> None:
@@ -92,68 +133,153 @@ class Copy:
         self.turn += 1
 
 
-def measure(mode: str, scratch: Path) -> dict:
-    """Every scenario for one mode, ``RUNS`` times each; medians and the raw runs."""
-    results: dict[str, list] = {name: [] for name in
-                                ("cold", "rewrite", "noop", "prose", "code", "csv", "verify")}
-    for run in range(RUNS):
-        copy = Copy(scratch / f"{mode}-{run}", mode)
-        results["cold"].append(copy.build())
-        copy.forget_outputs()
-        results["rewrite"].append(copy.build())
-        results["noop"].append(copy.build())
-        copy.toggle_prose()
-        results["prose"].append(copy.build())
-        copy.edit_code()
-        results["code"].append(copy.build())
-        copy.edit_csv()
-        results["csv"].append(copy.build())
-        if mode == "ours":
-            seconds, _ = copy.run(sys.executable, "-m", "borderbook", "verify")
-            results["verify"].append({"seconds": seconds, "executed": {}})
-        shutil.rmtree(copy.root)
-    return {name: {"median": statistics.median(r["seconds"] for r in runs),
-                   "executed": sorted(runs[-1]["executed"]),
-                   "execution_seconds": statistics.median(sum(r["executed"].values()) for r in runs),
-                   "runs": [round(r["seconds"], 2) for r in runs]}
-            for name, runs in results.items() if runs}
+#: Each scenario: what to do to a copy before the build (None: nothing).
+STEPS = (
+    ("cold", None),
+    ("rewrite", Copy.forget_outputs),
+    ("noop", None),
+    ("prose", Copy.toggle_prose),
+    ("code", Copy.edit_code),
+    ("csv", Copy.edit_csv),
+)
 
 
-def ratios(ours: dict, stock: dict, cores: int) -> dict:
-    """The targets of the issue, as ratios (lower is better)."""
-    readers = ours["csv"]["execution_seconds"]
-    floor = ours["cold"]["execution_seconds"] / cores + ours["rewrite"]["median"]
+def measure(modes: tuple[str, ...], scratch: Path, runs: int = RUNS, say=print, after_run=None) -> dict:
+    """Every scenario ``runs`` times, each scenario played by every mode in turn before the next
+    one starts (ours, stock, ours, stock…); the raw runs of each mode and scenario.
+    ``after_run(results, done)`` is called after each run (a long bench keeps what it measured)."""
+    results = {mode: {name: [] for name in SCENARIOS} for mode in modes}
+    for run in range(runs):
+        copies = {mode: Copy(scratch / f"{mode}-{run}", mode) for mode in modes}
+        for name, step in STEPS:
+            for mode, copy in copies.items():
+                if step is not None:
+                    step(copy)
+                results[mode][name].append(copy.build())
+                say(_line(run, name, mode, results[mode][name][-1]))
+        if "ours" in copies:
+            results["ours"]["verify"].append(copies["ours"].verify())
+            say(_line(run, "verify", "ours", results["ours"]["verify"][-1]))
+        for copy in copies.values():
+            shutil.rmtree(copy.root)
+        if after_run is not None:
+            after_run(results, run + 1)
+    return results
+
+
+def _line(run: int, name: str, mode: str, times: dict) -> str:
+    return (f"run {run + 1} {name:8} {mode:6} wall {times['wall']:6.1f} s  cpu {times['cpu']:6.1f} s  "
+            f"(load {times['load']:.2f} at start)")
+
+
+def summarise(runs: list[dict]) -> dict:
+    """Median and spread (min, max) of wall and CPU seconds; the raw runs."""
+    walls, cpus = [r["wall"] for r in runs], [r["cpu"] for r in runs]
     return {
-        "noop / stock noop": ours["noop"]["median"] / stock["noop"]["median"],
-        "csv edit / (its readers' execution + noop)": ours["csv"]["median"] / (readers + ours["noop"]["median"]),
-        "cold / floor (execution spread over the cores + writing with a warm cache)":
-            ours["cold"]["median"] / floor,
+        "wall": statistics.median(walls), "wall_spread": [min(walls), max(walls)],
+        "cpu": statistics.median(cpus), "cpu_spread": [min(cpus), max(cpus)],
+        "executed": sorted(runs[-1]["executed"]),
+        "execution_seconds": statistics.median(sum(r["executed"].values()) for r in runs),
+        "runs": [{key: round(r[key], 2) for key in ("wall", "cpu", "load")} for r in runs],
     }
 
 
-def main() -> int:
-    cores = os.cpu_count() or 1
+def ratios(ours: dict, stock: dict, cores: int) -> dict:
+    """This book against stock in wall and CPU time for each scenario both play, and the
+    issue's targets (lower is better)."""
+    table = {f"{name} {kind} / stock's": ours[name][kind] / stock[name][kind]
+             for name in SCENARIOS if name in ours and name in stock for kind in ("wall", "cpu")}
+    readers = ours["csv"]["execution_seconds"]
+    floor = ours["cold"]["execution_seconds"] / cores + ours["rewrite"]["wall"]
+    table["csv edit wall / (its readers' execution + noop)"] = ours["csv"]["wall"] / (readers + ours["noop"]["wall"])
+    table["cold wall / floor (execution spread over the cores + a rewrite's wall)"] = ours["cold"]["wall"] / floor
+    return table
+
+
+def machine() -> dict:
+    """What the bench ran on: cores, processor, system, and the load when it started."""
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() \
+        else platform.processor()
+    return {"cores": os.cpu_count() or 1, "processor": model, "system": platform.platform(),
+            "python": platform.python_version(), "load_at_start": list(os.getloadavg())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m borderbook.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=RUNS, help="runs of each scenario (default %(default)s)")
+    parser.add_argument("--forced", action="store_true", help="also play stock with forced execution")
+    parser.add_argument("--readme", action="store_true", help="rewrite the README's table from the result")
+    arguments = parser.parse_args(argv)
+    modes = ("ours", "stock", "forced") if arguments.forced else ("ours", "stock")
+    report = {"machine": machine(), "modes": {mode: MODES[mode] for mode in modes},
+              "stock_lacks": list(STOCK_LACKS)}
+
+    def publish(raw: dict, done: int) -> None:
+        """Write the report of the runs done so far (all of them, at the end)."""
+        report["runs_each"] = done
+        for mode in modes:
+            report[mode] = {name: summarise(runs) for name, runs in raw[mode].items() if runs}
+        report["ratios"] = ratios(report["ours"], report["stock"], report["machine"]["cores"])
+        paths.BUILD.mkdir(exist_ok=True)
+        (paths.BUILD / "bench.json").write_text(json.dumps(report, indent=1) + "\n")
+        if arguments.readme:
+            readme = paths.ROOT / "README.md"
+            readme.write_text(in_readme(readme.read_text(encoding="utf-8"), table(report)), encoding="utf-8")
+        print(f"{done} of {arguments.runs} runs: _build/bench.json written"
+              + (", and the README's table" if arguments.readme else ""), flush=True)
+
     with tempfile.TemporaryDirectory(prefix="borderbook-bench-") as scratch:
-        report = {mode: measure(mode, Path(scratch)) for mode in ("ours", "stock", "forced")}
-    report["cores"] = cores
-    report["ratios"] = ratios(report["ours"], report["stock"], cores)
-    paths.BUILD.mkdir(exist_ok=True)
-    (paths.BUILD / "bench.json").write_text(json.dumps(report, indent=1) + "\n")
+        measure(modes, Path(scratch), arguments.runs, say=lambda line: print(line, flush=True), after_run=publish)
     print(table(report))
     return 0
 
 
+README_START, README_END = "<!-- bench: start -->", "<!-- bench: end -->"
+
+
+def in_readme(text: str, table_: str) -> str:
+    """The README with the text between its bench markers replaced by ``table_``."""
+    start, end = text.index(README_START) + len(README_START), text.index(README_END)
+    return text[:start] + "\n" + table_ + "\n" + text[end:]
+
+
 def table(report: dict) -> str:
-    """The report as a Markdown table, as pasted into the README."""
-    lines = ["| scenario (median of %d, s) | this book | stock cache | forced execution |" % RUNS,
-             "| --- | ---: | ---: | ---: |"]
-    for name in ("cold", "rewrite", "noop", "prose", "code", "csv", "verify"):
-        cells = [f"{report[m][name]['median']:.1f}" if name in report[m] else "–" for m in ("ours", "stock", "forced")]
+    """The report in Markdown, as in the README: medians with their spread, ratios, what stock lacks."""
+    modes = [mode for mode in ("ours", "stock", "forced") if mode in report]
+    names = {"ours": "this book", "stock": "stock", "forced": "forced"}
+    runs = report["runs_each"]
+    head = " | ".join(f"{names[m]} wall | {names[m]} CPU" for m in modes)
+    lines = [f"| scenario (median of {runs}, s; min–max) | {head} | wall ratio | CPU ratio |",
+             "| --- |" + " ---: |" * (2 * len(modes) + 2)]
+    for name in SCENARIOS:
+        cells = []
+        for mode in modes:
+            if name in report[mode]:
+                result = report[mode][name]
+                cells += [f"{result[kind]:.1f} ({result[kind + '_spread'][0]:.1f}–{result[kind + '_spread'][1]:.1f})"
+                          for kind in ("wall", "cpu")]
+            else:
+                cells += ["–", "–"]
+        for kind in ("wall", "cpu"):
+            ratio = report["ratios"].get(f"{name} {kind} / stock's")
+            cells.append(f"{ratio:.2f}" if ratio is not None else "–")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines.append("")
-    lines.append(f"CSV edit re-executed: this book {report['ours']['csv']['executed']}, "
-                 f"stock cache {report['stock']['csv']['executed'] or 'nothing (stale numbers)'}.")
-    lines += [f"- {name}: {value:.2f}" for name, value in report["ratios"].items()]
+    box = report["machine"]
+    loads = [r["load"] for mode in modes for result in report[mode].values() for r in result["runs"]]
+    lines += ["",
+              f"Machine: {box['cores']} cores ({box['processor']}), {box['system']}, Python {box['python']}; "
+              f"load average at the start of each build {min(loads):.1f}–{max(loads):.1f}. Ratios are this "
+              "book's median over stock's (lower is better). CPU time is user + system of the build and "
+              "every process it waited for.",
+              "",
+              f"CSV edit re-executed: this book {report['ours']['csv']['executed']}, "
+              f"stock {report['stock']['csv']['executed'] or 'nothing (stale numbers)'}.",
+              "",
+              "Stock lacks: " + "; ".join(report["stock_lacks"]) + ".",
+              "",
+              "Targets:"]
+    lines += [f"- {name}: {value:.2f}" for name, value in report["ratios"].items() if "stock's" not in name]
     return "\n".join(lines)
 
 

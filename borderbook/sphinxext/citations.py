@@ -1,4 +1,5 @@
-"""Citations in the book: the style ``borderbook`` registered with pybtex; year suffixes
+"""Citations in the book: the style ``borderbook`` registered with pybtex, with the plugins
+the citations look up (registered once, not searched for on every citation); year suffixes
 (2021a, 2021b) wherever two works' author-year labels would read alike, in the labels and the
 entries alike; each footnote citation linked to the work's entry on the bibliography page."""
 
@@ -13,18 +14,41 @@ from borderbook.citations import Style, labels
 BIBLIOGRAPHY = "chapters/bibliography"
 
 
+#: The pybtex plugins the book's citations look up, by group and name. pybtex finds a plugin by
+#: scanning every installed package's entry points (``importlib.metadata``), on every look-up:
+#: sphinxcontrib-bibtex makes three or four per ``{footcite}`` (a style's names, labels and
+#: sorting, the docutils backend) and one per ``{cite}`` (plaintext), seconds per build in all.
+PLUGINS = (
+    ("pybtex.backends", "docutils"),
+    ("pybtex.backends", "plaintext"),
+    ("pybtex.style.names", "plain"),
+    ("pybtex.style.names", "last"),
+    ("pybtex.style.labels", "number"),
+    ("pybtex.style.sorting", "author_year_title"),
+)
+
+
 def setup(app):
-    from pybtex.plugin import register_plugin
-
-    register_plugin("pybtex.style.formatting", "borderbook", Style)
-    # sphinxcontrib-bibtex looks this backend up once per {cite}; found among the entry points
-    # it costs ~10 ms each (seconds for the register of numbers), registered here it is free.
-    from pybtex.backends.plaintext import Backend
-
-    register_plugin("pybtex.backends", "plaintext", Backend, force=True)
+    register_plugins()
     # after sphinxcontrib-bibtex has read references.bib (its handler has the default priority)
     app.connect("builder-inited", _suffix_years, priority=800)
     app.add_post_transform(FootnoteToBibliography)
+
+
+def register_plugins() -> None:
+    """Register the style ``borderbook``, and each of :data:`PLUGINS` as the class its installed
+    entry point names (the very class a look-up would load), from one scan of the entry points:
+    pybtex checks the plugins registered at run time before it scans."""
+    from importlib.metadata import entry_points
+
+    from pybtex.plugin import register_plugin
+
+    register_plugin("pybtex.style.formatting", "borderbook", Style)
+    installed = entry_points()
+    for group, name in PLUGINS:
+        for entry_point in installed.select(group=group, name=name):
+            register_plugin(group, name, entry_point.load(), force=True)
+            break
 
 
 def _suffix_years(app):
