@@ -139,6 +139,13 @@ def executed(read: Path, run: Path | None) -> dict | None:
     if not any(cell["outputs"] for cell in code):
         return None
     notebook["metadata"]["language_info"] = outputs["metadata"].get("language_info", {})
+    # MyST-NB gives each cell a random id at every read: the download would differ from build
+    # to build. Ids by place instead; a code cell's is the page's anchor of it (cell-N).
+    counts = {}
+    for cell in notebook["cells"]:
+        counts[cell["cell_type"]] = counts.get(cell["cell_type"], 0) + 1
+        kind = "cell" if cell["cell_type"] == "code" else cell["cell_type"]
+        cell["id"] = f"{kind}-{counts[cell['cell_type']]}"
     return notebook
 
 

@@ -87,6 +87,10 @@ def test_each_chapter_offers_its_executed_notebook_and_its_source(chapter):
     # the code the chapter runs, all of it: what `make verify` re-executes from the sources (and
     # tests/e2e/test_notebook.py re-executes from a download), a reader re-executes from here
     downloaded = [cell.source for cell in node.cells if cell.cell_type == "code"]
+    # ids by place, not random (failed before: each build wrote other ids, so other bytes);
+    # a code cell's id is the page's anchor of it
+    assert [cell.id for cell in node.cells if cell.cell_type == "code"] == \
+        [f"cell-{n}" for n in range(1, len(downloaded) + 1)]
     assert [_squeezed(code) for code in downloaded] == \
         [_squeezed(code) for code in freshness.code_cells(paths.CHAPTERS / f"{chapter}.md")]
 
