@@ -51,6 +51,10 @@ def build(kinds: list[str]) -> list[Path]:
         raise BuildError("xelatex not found: the PDF needs TeX and fonts. On Debian or Ubuntu run\n"
                          f"  sudo apt-get install --no-install-recommends {' '.join(packages)}\n"
                          "(or run `make book` as root, which installs them).")
+    try:
+        execute.pages()   # a typo in _toc.yml: one line naming it, before anything runs
+    except execute.TocError as error:
+        raise BuildError(f"The book did not build: {error} Nothing was published.") from None
     digest = inputs_digest()
     todo = [kind for kind in kinds if not _up_to_date(kind, digest)]
     for kind in sorted(set(kinds) - set(todo)):

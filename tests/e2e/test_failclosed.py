@@ -71,6 +71,13 @@ def test_bad_prose_stops_the_build_naming_each_place(project):
     # failed on main: an empty "The book did not build:"
     (("data/datapackage.json", '"resources": [', '"resources": [,'),
      r"data/datapackage\.json, line \d+, column \d+: invalid JSON"),
+    # failed before: a misspelt page in _toc.yml ended in Sphinx's warnings, a bad key in a traceback
+    (("_toc.yml", "chapters/glossary\n", "chapters/glosary\n"),
+     r"_toc\.yml, entry 'chapters/glosary': no file chapters/glosary\.md; did you mean 'chapters/glossary'\? "
+     r"correct the name in _toc\.yml"),
+    (("_toc.yml", "- file: chapters/glossary\n", "- fiel: chapters/glossary\n"),
+     r"_toc\.yml, entry 'fiel: chapters/glossary': entry does not contain one of \{'file', 'glob', 'url'\}; "
+     r"write each entry as '- file: chapters/name'"),
 ])
 def test_bad_input_stops_the_build_and_keeps_what_was_published(project, change, message):
     project.edit(*change)

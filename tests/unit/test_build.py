@@ -1,6 +1,9 @@
-"""The diagnosis of a failed Sphinx build: where, and what to do."""
+"""The diagnosis of a failed build: where, and what to do (a Sphinx warning, a typo in the
+table of contents)."""
 
-from borderbook import build
+import pytest
+
+from borderbook import build, execute
 
 LOG = """[html] reading sources... [100%] chapters/01-introduction
 /book/chapters/01-introduction.md:195: WARNING: footnote [^missing] has no definition
@@ -14,3 +17,30 @@ def test_a_warning_is_named_with_its_place_and_what_to_do():
     assert "01-introduction.md:195: WARNING: footnote [^missing] has no definition" in message
     assert message.splitlines()[-1].startswith("Fix the file at each place named above")
     assert "make book" in message.splitlines()[-1]
+
+TOC = "format: jb-book\nroot: chapters/index\nchapters:\n  - file: chapters/01-introduction\n  - file: chapters/glossary\n"
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("chapters/glossary\n", "chapters/glosary\n",
+     "_toc.yml, entry 'chapters/glosary': no file chapters/glosary.md; did you mean 'chapters/glossary'? "
+     "correct the name in _toc.yml or add the page, then build again."),
+    ("- file: chapters/glossary", "- fiel: chapters/glossary",
+     "_toc.yml, entry 'fiel: chapters/glossary': entry does not contain one of {'file', 'glob', 'url'}; "
+     "write each entry as '- file: chapters/name'"),
+    ("- file: chapters/glossary", "- file: chapters/glossary\n    titel: Glossary",
+     "_toc.yml, entry 'file: chapters/glossary, titel: Glossary': Unknown keys found: {'titel'}"),
+    ("chapters:", "chapter:", "_toc.yml: Unknown keys found: {'chapter'}"),
+    ("  - file: chapters/glossary", "   - file: chapters/glossary", "_toc.yml, line 5: not valid YAML"),
+])
+def test_a_typo_in_the_toc_is_one_line_naming_the_entry_and_what_to_do(tmp_path, old, new, message):
+    # failed before: a misspelt file name ended in Sphinx's warnings, a bad key in a traceback
+    for page in ("index", "01-introduction", "glossary"):
+        (tmp_path / "chapters").mkdir(exist_ok=True)
+        (tmp_path / "chapters" / f"{page}.md").write_text("# A page\n")
+    (tmp_path / "_toc.yml").write_text(TOC)
+    assert execute.pages(tmp_path) == ["chapters/index", "chapters/01-introduction", "chapters/glossary"]
+    (tmp_path / "_toc.yml").write_text(TOC.replace(old, new))
+    with pytest.raises(execute.TocError) as error:
+        execute.pages(tmp_path)
+    assert str(error.value).startswith(message) and "\n" not in str(error.value)
