@@ -192,7 +192,8 @@ class Chapter:
         if typed:
             raise PublishError(
                 f"figure '{name}' of chapter {self.name}: a quantity typed by hand in its "
-                + " and its ".join(f"{what} ({'; '.join(repr(e) for e in excerpts)})" for what, excerpts in typed.items())
+                + " and its ".join(f"{what} ({'; '.join(repr(excerpt) for excerpt in excerpts)})"
+                                   for what, excerpts in typed.items())
                 + ". Glue a number with ch.number() and build the text from it (an f-string of its "
                 "result), or compute the text from the data; calendar dates and years may be written.")
         refs = self._refs(name, inputs)
@@ -360,8 +361,8 @@ class _Untraced(Exception):
 def _literals(node: ast.AST, assigned: dict[str, list[ast.AST]], seen: set[str]) -> list[str]:
     """The text typed in the source of expression ``node``: its string constants, the constant
     parts of its f-strings (not their format specifications), followed through names,
-    concatenations and the methods of ``str``; a value computed otherwise (a call, an attribute,
-    an index) adds nothing."""
+    concatenations, containers and the methods of ``str``; a value computed otherwise (a call,
+    an attribute such as ``ch.numbers``) adds nothing."""
     if isinstance(node, ast.Constant):
         return [node.value] if isinstance(node.value, str) else []
     if isinstance(node, ast.JoinedStr):
@@ -372,8 +373,12 @@ def _literals(node: ast.AST, assigned: dict[str, list[ast.AST]], seen: set[str])
         if isinstance(node.op, ast.Mod):   # "%.1f km" % x: the conversion is not typed text
             left = [re.sub(r"%[-+ #0-9.]*[a-zA-Z%]", " ", text) for text in left]
         return left + _literals(node.right, assigned, seen)
-    if isinstance(node, (ast.List, ast.Tuple)):
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return [text for element in node.elts for text in _literals(element, assigned, seen)]
+    if isinstance(node, ast.Dict):   # captions["fig-x"]: every value a dict literal holds
+        return [text for value in node.values for text in _literals(value, assigned, seen)]
+    if isinstance(node, ast.Subscript):
+        return _literals(node.value, assigned, seen)
     if isinstance(node, ast.IfExp):
         return _literals(node.body, assigned, seen) + _literals(node.orelse, assigned, seen)
     if isinstance(node, ast.Name) and node.id not in seen:

@@ -126,6 +126,9 @@ def test_a_caption_typed_into_a_variable_is_refused_too(ch, lengths):
     caption = "Published lengths: " + "about 1300 km"
     with pytest.raises(PublishError, match="about 1300 km"):
         ch.figure("fig-x", _figure(), caption, "A bar chart.", pd.DataFrame({"v": [1]}), lengths.loc["paper"])
+    texts = {"fig-x": "Bars for the 12 sources."}
+    with pytest.raises(PublishError, match="12 sources"):
+        ch.figure("fig-x", _figure(), "Lengths.", texts["fig-x"], pd.DataFrame({"v": [1]}), lengths.loc["paper"])
 
 
 def test_a_caption_computed_from_published_numbers_dates_and_years_is_accepted(ch, lengths):
