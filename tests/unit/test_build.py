@@ -44,3 +44,25 @@ def test_a_typo_in_the_toc_is_one_line_naming_the_entry_and_what_to_do(tmp_path,
     with pytest.raises(execute.TocError) as error:
         execute.pages(tmp_path)
     assert str(error.value).startswith(message) and "\n" not in str(error.value)
+
+
+def test_a_figures_folder_that_cannot_be_written_stops_the_build_with_what_to_do(tmp_path, monkeypatch):
+    # failed before: record.commit's PermissionError ended the build in a traceback
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    (figures / "numbers.json").write_text("as published\n")
+
+    def publish_half_then_fail(*_):
+        (figures / "numbers.json").write_text("half published\n")
+        (figures / "fig-new.svg").write_text("<svg/>\n")
+        raise PermissionError(1, "Operation not permitted", str(figures / ".numbers.csv.tmp"))
+
+    monkeypatch.setattr(build.paths, "FIGURES", figures)
+    monkeypatch.setattr(build, "_up_to_date", lambda kind, digest: False)
+    monkeypatch.setattr(build.execute, "run", publish_half_then_fail)
+    with pytest.raises(build.BuildError) as error:
+        build.build(["html"])
+    message = str(error.value)
+    assert "cannot write" in message and ".numbers.csv.tmp (Operation not permitted)" in message
+    assert "writable" in message and "Nothing was published" in message
+    assert {path.name: path.read_text() for path in figures.iterdir()} == {"numbers.json": "as published\n"}
