@@ -66,3 +66,15 @@ def test_a_figures_folder_that_cannot_be_written_stops_the_build_with_what_to_do
     assert "cannot write" in message and ".numbers.csv.tmp (Operation not permitted)" in message
     assert "writable" in message and "Nothing was published" in message
     assert {path.name: path.read_text() for path in figures.iterdir()} == {"numbers.json": "as published\n"}
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["fx_date"], r"'fx_date': parameters are written name=value; write it as fx_date=value"),
+    (["nosuch=1"], r"no chapter declares nosuch; known parameters: .*\. Use one of those, or remove it\."),
+])
+def test_a_bad_reproduce_parameter_says_what_to_do(tmp_path, arguments, message):
+    # failed before (make attack): the message named the parameter but said nothing to do
+    from borderbook import reproduce
+
+    with pytest.raises(reproduce.ParameterError, match=message):
+        reproduce.run(reproduce.parse(arguments), tmp_path / "out")
