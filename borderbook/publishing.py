@@ -220,11 +220,11 @@ class Chapter:
         """Publish this chapter's figures and its part of the register (:mod:`borderbook.record`),
         and leave the record of what it read in the notebook's outputs, so that an execution
         is only ever served from the cache with the inputs it was made from."""
+        numbers = {name: asdict(n) for name, n in self.numbers.items()}
         run = {"inputs": dict(sorted({**self.reads, **_helper_modules()}.items())),
                "code": freshness.code_checksum(self.notebook) if self.notebook.exists() else None,
-               "parameters": self.parameters}
-        part = record.Part(self.name, run, {name: asdict(n) for name, n in self.numbers.items()},
-                           self.figures, self.files)
+               "parameters": self.parameters, "published": freshness.published(numbers, self.figures)}
+        part = record.Part(self.name, run, numbers, self.figures, self.files)
         _glue(freshness.RECORD_KEY, freshness.digest(run))
         return record.publish(part, self.figures_dir)
 

@@ -100,6 +100,18 @@ def test_a_figure_caption_computed_from_a_published_number_is_published(project)
         in html.unescape(re.sub(r"<[^>]+>", "", project.page("01-introduction")))
 
 
+def test_a_register_edited_by_hand_is_never_printed(project):
+    # failed before (make attack's build-tampered-register): the appendix printed the edit
+    project.edit("figures/numbers.json", '"text": "about 1,300 km"', '"text": "about 9,999 km"')
+    code, output = project.build()
+    assert code == 0, output[-3000:]
+    assert executed(output) == {"01-introduction"} and "edited by hand" in output
+    for page in ("01-introduction", "numbers"):
+        text = html.unescape(re.sub(r"<[^>]+>", "", project.page(page)))
+        assert "about 1,300 km" in text and "9,999" not in text
+    assert "9,999" not in (project.root / "figures" / "numbers.json").read_text()
+
+
 def test_tex_missing_gives_the_packages_to_install(built):
     environment = {**os.environ, "PYTHONPATH": str(built.root), "PATH": os.path.dirname(sys.executable)}
     result = subprocess.run([sys.executable, "-m", "borderbook", "build", "pdf"], cwd=built.root,
