@@ -12,7 +12,7 @@ import signal
 import sys
 from contextlib import contextmanager
 
-from borderbook import build, data, paths, release, reproduce, verify
+from borderbook import build, data, execute, paths, release, reproduce, verify
 
 INTERRUPTED = 130
 
@@ -58,7 +58,7 @@ def _run(arguments) -> int:
     if arguments.command == "reproduce":
         try:
             results = reproduce.run(reproduce.parse(arguments.parameters), arguments.out)
-        except (reproduce.ParameterError, data.DataError) as error:
+        except (reproduce.ParameterError, data.DataError, execute.TocError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
         for chapter, result in results.items():

@@ -51,6 +51,10 @@ def build(kinds: list[str]) -> list[Path]:
         raise BuildError("xelatex not found: the PDF needs TeX and fonts. On Debian or Ubuntu run\n"
                          f"  sudo apt-get install --no-install-recommends {' '.join(packages)}\n"
                          "(or run `make book` as root, which installs them).")
+    try:
+        execute.pages()   # a typo in _toc.yml: one line naming it, before anything runs
+    except execute.TocError as error:
+        raise BuildError(f"The book did not build: {error} Nothing was published.") from None
     digest = inputs_digest()
     todo = [kind for kind in kinds if not _up_to_date(kind, digest)]
     for kind in sorted(set(kinds) - set(todo)):
@@ -65,6 +69,15 @@ def build(kinds: list[str]) -> list[Path]:
                              "Fix the chapter or the data file the error names, then run `make book` "
                              "again. Nothing was published: figures/, the HTML and the PDF are as they "
                              "were.") from None
+        except OSError as error:   # figures/ read-only, a full disk: what was written goes back
+            _restore_quietly(paths.FIGURES, published)
+            where = Path(error.filename or paths.FIGURES)
+            folder = os.path.relpath(where.parent if error.filename else where, paths.ROOT)
+            raise BuildError(f"The book did not build: cannot write {os.path.relpath(where, paths.ROOT)} "
+                             f"({error.strerror or error}). Make {folder}/ writable (chmod -R u+w "
+                             f"{folder}; as root, chattr -R -i {folder}) or free disk space, then run "
+                             "`make book` again. Nothing was published: figures/, the HTML and the PDF "
+                             "are as they were.") from None
         inputs = inputs_digest()   # after the execution, which publishes into figures/
         with ThreadPoolExecutor(max_workers=len(todo)) as pool:
             problems = dict(zip(todo, pool.map(_build_one, todo)))
@@ -96,6 +109,14 @@ def _restore(folder: Path, files: dict[str, bytes]) -> None:
     for name, content in files.items():
         if not (folder / name).exists() or (folder / name).read_bytes() != content:
             (folder / name).write_bytes(content)
+
+
+def _restore_quietly(folder: Path, files: dict[str, bytes]) -> None:
+    """:func:`_restore`, when writing may be what failed: a file it cannot put back stays as is."""
+    try:
+        _restore(folder, files)
+    except OSError:
+        pass
 
 
 def _build_one(kind: str) -> str | None:

@@ -9,6 +9,7 @@ commit what they published (:func:`borderbook.record.commit`). A chapter that fa
 reported here, with the cell and the error, and nothing is published.
 """
 
+import difflib
 import os
 import re
 import shutil
@@ -28,13 +29,77 @@ class ChapterError(Exception):
     """A chapter raised while executing; the message names it, its cell and the error."""
 
 
+class TocError(Exception):
+    """``_toc.yml`` cannot be read, or lists a page that does not exist; the message (one line)
+    names the file, the entry and what to do."""
+
+
+#: the suffixes of a page Jupyter Book finds for a ``file:`` entry
+PAGE_SUFFIXES = (".md", ".ipynb", ".rst")
+
+
 def chapters() -> list[Path]:
     """The executable chapters, in the order of ``_toc.yml`` (pages with code cells)."""
-    from sphinx_external_toc.parsing import parse_toc_yaml
-
-    site = parse_toc_yaml(paths.ROOT / "_toc.yml")
-    files = [paths.ROOT / f"{name}.md" for name in site]   # the root first, then in toc order
+    files = [paths.ROOT / f"{name}.md" for name in pages()]   # the root first, then in toc order
     return [path for path in files if path.exists() and "```{code-cell}" in path.read_text(encoding="utf-8")]
+
+
+def pages(root: Path = paths.ROOT) -> list[str]:
+    """The pages of ``root/_toc.yml`` (``chapters/name``), the root first; raise :class:`TocError`
+    if the file is not valid YAML, is not a table of contents Jupyter Book reads, or lists a
+    page that has no file."""
+    from sphinx_external_toc.parsing import MalformedError, parse_toc_yaml
+
+    toc = root / "_toc.yml"
+    try:
+        site = parse_toc_yaml(toc)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or error
+        raise TocError(f"_toc.yml{where}: not valid YAML ({problem}); fix the indentation or punctuation "
+                       "there: each entry is a line '  - file: chapters/name'.") from None
+    except MalformedError as error:
+        problem, _, place = str(error).partition(" @ ")
+        problem = re.sub(r"\{('[^{}]*')\}",   # sets of keys, in a stable order
+                         lambda keys: "{" + ", ".join(sorted(keys.group(1).split(", "))) + "}", problem)
+        place = place.strip("'").strip("/")
+        if "used multiple times" in problem:
+            todo = "list each page once"
+        elif not place:
+            todo = ("fix its top level: 'format: jb-book', 'root: chapters/index' and 'chapters:', "
+                    "a list of entries '- file: chapters/name'")
+        else:
+            todo = ("write each entry as '- file: chapters/name' "
+                    "(its keys: file, title, sections; or url, or glob)")
+        entry = f", entry {_entry(toc, place)}" if place else ""
+        raise TocError(f"_toc.yml{entry}: {problem}; {todo}.") from None
+    except OSError as error:
+        raise TocError(f"_toc.yml: cannot be read ({error.strerror}); restore it "
+                       "(git checkout -- _toc.yml).") from None
+    existing = sorted(str(path.relative_to(root).with_suffix("")) for path in (root / "chapters").glob("*")
+                      if path.suffix in PAGE_SUFFIXES)
+    for name in site:
+        if not any((root / f"{name}{suffix}").exists() for suffix in PAGE_SUFFIXES):
+            close = difflib.get_close_matches(name, existing, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise TocError(f"_toc.yml, entry '{name}': no file {name}.md; {hint}correct the name in "
+                           f"_toc.yml or add the page, then build again.")
+    return list(site)
+
+
+def _entry(toc: Path, place: str) -> str:
+    """The entry of ``toc`` at ``place`` (``/chapters/0``), as written, for a message."""
+    try:
+        node = yaml.safe_load(toc.read_text(encoding="utf-8"))
+        for key in [part for part in place.split("/") if part]:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+    except (LookupError, ValueError, TypeError, yaml.YAMLError):
+        return f"at {place}"
+    if isinstance(node, dict):
+        return "'" + ", ".join(f"{key}: {value}" for key, value in node.items()
+                               if not isinstance(value, list)) + "'"
+    return repr(node)
 
 
 def settings() -> dict:
@@ -50,9 +115,16 @@ def stale_chapters(log=print) -> dict[Path, list[str]]:
     book_chapters = chapters()
     for gone in record.prune({path.stem for path in book_chapters}):
         log(f"[borderbook] {gone} no longer runs: its numbers and figures leave figures/")
-    runs = record.read()["chapters"]
+    register = record.read()
+    runs = register["chapters"]
     served = cache.served(settings()["cache"], log)
     stale = {path: freshness.stale(path, runs.get(path.stem), served.get(path.stem)) for path in book_chapters}
+    for path, reasons in stale.items():   # the register says what the chapter published, or it runs again
+        run = runs.get(path.stem) or {}
+        mine = {kind: {name: item for name, item in register[kind].items() if item["chapter"] == path.stem}
+                for kind in record.KINDS}
+        if not reasons and run.get("published") != freshness.published(mine["numbers"], mine["figures"]):
+            reasons.append("figures/numbers.json does not hold what it published (edited by hand?)")
     return {path: reasons for path, reasons in stale.items() if reasons}
 
 

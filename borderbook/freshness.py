@@ -55,6 +55,12 @@ def digest(run: dict) -> str:
     return hashlib.sha256(json.dumps(run, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def published(numbers: dict, figures: dict) -> str:
+    """A checksum of what a chapter published (its numbers and figures, as the register holds
+    them): kept in its run, it tells a register edited by hand from the one the chapter wrote."""
+    return digest({"numbers": numbers, "figures": figures})
+
+
 def code_cells(notebook: Path) -> list[str]:
     """The code of a MyST notebook's code cells, cell options and front matter left out."""
     return [_OPTIONS.sub("", body, count=1) for body in

@@ -30,6 +30,7 @@ ALLOWED = (
     r"\b(?:UN|SCO|CSTO)?\s*\d+(?:st|nd|rd|th) (?:session|anniversary)",  # ordinals that name events
     r"\bArticle \d+\b",            # an article of a treaty
     r"\bISO \d+(?:-\d)?\b",        # a standard's name
+    r"\bin (?:million|billion) (?:kWh|US\$|dollars|somoni)\b|\(\w+, US\$ (?:million|billion)\)",  # an axis's unit
 )
 
 #: words that make the number before them a quantity, not a year ("1900 km", "2000 workers")
@@ -91,14 +92,41 @@ def typed_quantities(path: Path) -> list[tuple[int, str]]:
 
 def typed_quantities_in(source: str) -> list[tuple[int, str]]:
     """The same, for the text of a chapter."""
-    text = source
-    for pattern, _ in _PATTERNS:
-        text = pattern.sub(_blank, text)
-    words = _QUOTES.sub(_blank, text)   # a source's own words, quoted, are not the book's count
+    text, words = _left_over(source)
     original = source.splitlines()
     return [(number, original[number - 1].strip())
             for number, (line, unquoted) in enumerate(zip(text.splitlines(), words.splitlines()), start=1)
-            if re.search(r"\d", line) or NUMBER_WORDS.search(unquoted)]
+            if _DIGIT.search(line) or NUMBER_WORDS.search(unquoted)]
+
+
+def typed_quantities_in_text(text: str) -> list[str]:
+    """The quantities typed into one piece of prose that is not a page (a figure's caption or
+    alt text, written in a chapter's code): each offending word with a few words around it,
+    by the same rule as :func:`typed_quantities_in`."""
+    left, words = _left_over(text)
+    spans = [m.span() for m in _DIGIT.finditer(left)] + [m.span() for m in NUMBER_WORDS.finditer(words)]
+    tokens = [m.span() for m in re.finditer(r"\S+", text)]
+    windows = []
+    for start, end in sorted(spans):   # the words holding the match, and three either side
+        held = [i for i, (a, b) in enumerate(tokens) if a < end and b > start]
+        first, last = max(held[0] - 3, 0), min(held[-1] + 3, len(tokens) - 1)
+        if windows and first <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], last)
+        else:
+            windows.append([first, last])
+    return [text[tokens[first][0]:tokens[last][1]] for first, last in windows]
+
+
+_DIGIT = re.compile(r"\d+")
+
+
+def _left_over(source: str) -> tuple[str, str]:
+    """``source`` with everything that may hold digits blanked (line numbers kept), and the same
+    with quotations blanked too: a source's own words, quoted, are not the book's count."""
+    text = source
+    for pattern, _ in _PATTERNS:
+        text = pattern.sub(_blank, text)
+    return text, _QUOTES.sub(_blank, text)
 
 
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")

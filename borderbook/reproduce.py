@@ -37,7 +37,9 @@ def parse(assignments: list[str]) -> dict:
     for item in assignments:
         name, sep, text = item.partition("=")
         if not sep or not name.isidentifier():
-            raise ParameterError(f"'{item}': parameters are written name=value.")
+            raise ParameterError(f"'{item}': parameters are written name=value; write it as "
+                                 f"{name.strip() if name.strip().isidentifier() else 'name'}=value "
+                                 "(e.g. fx_date=2021-08-25).")
         try:
             parameters[name] = ast.literal_eval(text)
         except (ValueError, SyntaxError):
@@ -53,7 +55,7 @@ def run(parameters: dict, out: Path = DEFAULT_OUT, jobs: int | None = None) -> d
     unknown = sorted(set(parameters) - known)
     if unknown:
         raise ParameterError(f"no chapter declares {', '.join(unknown)}; known parameters: "
-                             f"{', '.join(sorted(known))}.")
+                             f"{', '.join(sorted(known))}. Use one of those, or remove it.")
     _prepare(out)
     tasks = [(position, path, {k: v for k, v in parameters.items() if k in declared}, out)
              for position, (path, declared) in enumerate(plan.items())]

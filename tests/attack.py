@@ -257,11 +257,16 @@ def zombie(pid: int) -> bool:
         return True
 
 
-def interrupted_during_latex(s: Scratch) -> Result:
-    """Build the PDF once, edit the prose, start a PDF build and Ctrl-C it once XeLaTeX runs."""
+def pdf_built(s: Scratch):
+    """A setup: the PDF published (and offered in the HTML) before the snapshot of the outputs."""
     code, output = s.run("build", "pdf", timeout=1800)
     if code:
-        return Result(code, output, ["the first PDF build failed"])
+        raise RuntimeError("the first PDF build failed: " + " | ".join(output.strip().splitlines()[-6:]))
+
+
+def interrupted_during_latex(s: Scratch) -> Result:
+    """With the PDF built (:func:`pdf_built`), edit the prose, start a PDF build and Ctrl-C it
+    once XeLaTeX runs."""
     s.edit(CHAPTER, PLAN, "A sentence added to the introduction.\n\n" + PLAN)
     pdf = s.root / "_build" / "pdf" / "taliban-at-the-border.pdf"
     before = pdf.read_bytes()
@@ -349,11 +354,20 @@ def legit_edit(s: Scratch):
 def read_only_figures(s: Scratch):
     legit_edit(s)
     os.chmod(s.path("figures"), 0o555)
+    if os.geteuid() == 0:   # root writes through a mode; an immutable folder binds root too
+        subprocess.run(["chattr", "+i", str(s.path("figures"))], check=True)
 
 
 def writable_figures(s: Scratch):
-    os.chmod(s.path("figures"), 0o755)
+    writable(s.path("figures"))
     s.undo()
+
+
+def writable(folder: Path):
+    if os.geteuid() == 0 and folder.exists():
+        subprocess.run(["chattr", "-i", str(folder)], check=False, capture_output=True)
+    if folder.exists():
+        os.chmod(folder, 0o755)
 
 
 def drop_stash(s: Scratch):
@@ -383,6 +397,21 @@ def crlf(raw: bytes) -> bytes:
 
 
 WHERE_VALUE = rf"border_lengths\.csv.*\n?.*{AFP_ROW}, field 'value'"
+FIGURE_TYPED = (r"01-introduction\.md: PublishError: figure 'fig-border-lengths' of chapter 01-introduction: "
+                r"a quantity typed by hand in its ")
+
+
+def caption_in_variable(s: Scratch):
+    """A typed quantity reaching ``ch.figure`` through a name assigned in the chapter's code."""
+    s.edit(CHAPTER, "ch.figure(\n", 'label = "Published lengths, about 1300 km. "\nch.figure(\n')
+    s.edit(CHAPTER, 'caption="Published lengths', 'caption=label + "Published lengths')
+
+
+def caption_computed(s: Scratch):
+    """A caption with a calendar date and a number the code computed: not typed, so published."""
+    s.edit(CHAPTER, 'shapes show how each source states its figure."',
+           'shapes show how each source states its figure, as of 5 July 2021, officially "\n'
+           '            f"{ch.numbers[\'length-mfa\']}."')
 
 ATTACKS = [
     # --- the quantity schema, column by column (border_lengths.csv, read by the introduction)
@@ -449,14 +478,32 @@ ATTACKS = [
     prose("doc-link-missing", "See {doc}`nosuchpage`.", r"01-introduction\.md:\d+: WARNING: .*nosuchpage"),
     Attack("glue-unused", edited(CHAPTER, "a spread of {glue}`length-spread`", "a wide spread"),
            where=r"'length-spread' \(chapter 01-introduction\) is used by no page"),
+    # --- figure captions and alt texts written in a chapter's code (ch.figure)
     Attack("caption-digits", edited(CHAPTER, 'caption="Published lengths', 'caption="The 8 published lengths'),
-           where=r"01-introduction\.md.*(caption|quantity typed)"),
+           where=FIGURE_TYPED + r"caption \('The 8 published lengths"),
+    Attack("caption-quantity-in-variable", then_build(caption_in_variable),
+           where=FIGURE_TYPED + r"caption \('.*about 1300 km"),
+    Attack("alt-number-word", edited(CHAPTER, 'alt="Dot chart of the published', 'alt="Dot chart of eleven published'),
+           where=FIGURE_TYPED + r"alt text \('Dot chart of eleven published"),
+    Attack("caption-computed-and-dated", steps(change(caption_computed), build(),
+                                               shows("as of 5 July 2021, officially 1,344.15 km")), expect="ok"),
     Attack("chapter-raises", edited(CHAPTER, "ch.finish()", "raise ValueError('boom')\nch.finish()", ),
            where=r"01-introduction\.md: ValueError: boom"),
     Attack("chapter-syntax-error", edited(CHAPTER, "ch.finish()", "ch.finish(("),
            where=r"01-introduction\.md: SyntaxError"),
+    # --- the table of contents
     Attack("toc-missing-page", edited("_toc.yml", "chapters/glossary\n", "chapters/glosary\n"),
-           where=r"glosary"),
+           where=r"_toc\.yml, entry 'chapters/glosary': no file chapters/glosary\.md; did you mean "
+                 r"'chapters/glossary'\? correct the name"),
+    Attack("toc-bad-key", edited("_toc.yml", "- file: chapters/glossary", "- fiel: chapters/glossary"),
+           where=r"_toc\.yml, entry 'fiel: chapters/glossary': entry does not contain one of"),
+    Attack("toc-misspelt-key", edited("_toc.yml", "- file: chapters/glossary", "- file: chapters/glossary\n    titel: Terms"),
+           where=r"_toc\.yml, entry 'file: chapters/glossary, titel: Terms': Unknown keys found: \{'titel'\}"),
+    Attack("toc-bad-indentation", edited("_toc.yml", "  - file: chapters/glossary", "   - file: chapters/glossary"),
+           where=r"_toc\.yml, line \d+: not valid YAML"),
+    Attack("toc-page-twice", edited("_toc.yml", "  - file: chapters/glossary\n",
+                                    "  - file: chapters/glossary\n  - file: chapters/glossary\n"),
+           where=r"_toc\.yml: document file used multiple times: 'chapters/glossary'; list each page once"),
     # --- reverts
     Attack("edit-then-git-checkout", steps(change(legit_edit), build(), shows("about 1,310 km"),
                                            change(lambda s: s.git("checkout", "--", LENGTHS)), build()),
@@ -488,7 +535,8 @@ ATTACKS = [
                                   change(legit_edit), build(), shows("about 1,310 km")), expect="ok"),
     Attack("figures-deleted", then_build(lambda s: shutil.rmtree(s.path("figures"))), expect="ok"),
     Attack("html-deleted", then_build(lambda s: shutil.rmtree(s.root / "_build" / "html")), expect="ok"),
-    Attack("figures-read-only", then_build(read_only_figures), where=r"figures", undo=writable_figures),
+    Attack("figures-read-only", then_build(read_only_figures), where=r"cannot write figures/.*Make figures/ writable",
+           undo=writable_figures),
     Attack("two-builds-at-once", two_builds_at_once, expect="ok",
            where=r"Another build of this project is running", todo=False),
     Attack("sigint-at-3s", interrupted(signal.SIGINT, 3), expect="130",
@@ -499,7 +547,7 @@ ATTACKS = [
            where=r"Interrupted; nothing published", todo=False),
     Attack("sigkill-at-3s", interrupted(signal.SIGKILL, 3), expect="fail", where=None, todo=False),
     Attack("sigint-during-latex", interrupted_during_latex, expect="130", where=r"Interrupted; nothing published",
-           todo=False, guard=("figures", "_build/html"), recover_kinds=("html", "pdf")),
+           todo=False, setup=pdf_built, guard=("figures", "_build/html"), recover_kinds=("html", "pdf")),
     # --- misuse of the commands
     Attack("reproduce-out-dot", reproduce_out(lambda s: "."), expect="2", where=r"--out .*choose", guard=("ALL",)),
     Attack("reproduce-out-parent", reproduce_out(lambda s: ".."), expect="2", where=r"--out .*choose", guard=("ALL",)),
@@ -508,8 +556,8 @@ ATTACKS = [
     Attack("reproduce-out-git", reproduce_out(lambda s: ".git"), expect="2", where=r"--out .*choose", guard=("ALL",)),
     Attack("reproduce-out-figures", reproduce_out(lambda s: "figures"), expect="2", where=r"--out .*choose", guard=("ALL",)),
     Attack("reproduce-out-data", reproduce_out(lambda s: "data/raw"), expect="2", where=r"--out .*choose", guard=("ALL",)),
-    Attack("reproduce-out-home-like", reproduce_out(outside), expect="2", where=r"--out .*choose",
-           guard=("ALL", "OUTSIDE"), undo=remove_outside),
+    Attack("reproduce-out-home-like", reproduce_out(lambda s: str(s.root.parent / "home-like")), expect="2",
+           where=r"--out .*choose", setup=outside, guard=("ALL", "OUTSIDE"), undo=remove_outside),
     Attack("reproduce-out-file", reproduce_out(lambda s: "README.md"), expect="2", where=r"--out .*choose", guard=("ALL",)),
     Attack("reproduce-unknown-parameter", command("reproduce", "nosuch=1"), expect="2",
            where=r"no chapter declares nosuch; known parameters", guard=("ALL",)),
@@ -640,6 +688,7 @@ def replay(s: Scratch, attack: Attack, verbose: bool) -> bool:
 
 def reset(s: Scratch, pristine: Path) -> None:
     """Back to the scratch copy as it was after its first build."""
+    writable(s.root / "figures")
     shutil.rmtree(s.root)
     shutil.copytree(pristine, s.root, symlinks=True)
 
@@ -651,6 +700,10 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and print its path")
     parser.add_argument("-v", action="store_true", help="print the last lines of every attack's output")
     arguments = parser.parse_args(argv)
+    # A shell starts a background job with SIGINT ignored, and an ignored signal stays ignored
+    # in every child: the builds would not hear the Ctrl-C of the signal attacks. Handled here,
+    # it is back to its default in each child.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     chosen = [a for a in ATTACKS if not arguments.k or any(k in a.name for k in arguments.k)]
     if arguments.first:
         names = [a.name for a in ATTACKS]
@@ -691,9 +744,7 @@ def main(argv=None) -> int:
         if arguments.keep:
             print(f"Scratch folder kept: {workspace}")
         else:
-            for folder in (workspace / "book" / "figures",):
-                if folder.exists():
-                    os.chmod(folder, 0o755)
+            writable(workspace / "book" / "figures")
             shutil.rmtree(workspace, ignore_errors=True)
 
 

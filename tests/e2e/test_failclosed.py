@@ -2,6 +2,7 @@
 place, and leaves the published figures and the previous HTML as they were; data changes
 re-execute exactly the chapters that read them."""
 
+import html
 import json
 import os
 import re
@@ -71,10 +72,44 @@ def test_bad_prose_stops_the_build_naming_each_place(project):
     # failed on main: an empty "The book did not build:"
     (("data/datapackage.json", '"resources": [', '"resources": [,'),
      r"data/datapackage\.json, line \d+, column \d+: invalid JSON"),
+    # failed before: a quantity typed into a figure's caption in a chapter's code was published
+    ((CHAPTER, 'caption="Published lengths', 'caption="The 8 published lengths'),
+     r"01-introduction\.md: PublishError: figure 'fig-border-lengths' of chapter 01-introduction: a "
+     r"quantity typed by hand in its caption \('The 8 published lengths.*Glue a number with ch\.number\(\)"),
+    # failed before: a misspelt page in _toc.yml ended in Sphinx's warnings, a bad key in a traceback
+    (("_toc.yml", "chapters/glossary\n", "chapters/glosary\n"),
+     r"_toc\.yml, entry 'chapters/glosary': no file chapters/glosary\.md; did you mean 'chapters/glossary'\? "
+     r"correct the name in _toc\.yml"),
+    (("_toc.yml", "- file: chapters/glossary\n", "- fiel: chapters/glossary\n"),
+     r"_toc\.yml, entry 'fiel: chapters/glossary': entry does not contain one of \{'file', 'glob', 'url'\}; "
+     r"write each entry as '- file: chapters/name'"),
 ])
 def test_bad_input_stops_the_build_and_keeps_what_was_published(project, change, message):
     project.edit(*change)
     _refused(project, message)
+
+
+def test_a_figure_caption_computed_from_a_published_number_is_published(project):
+    # Digits a chapter's code computes into a caption are not typed: only its literals are checked.
+    project.edit(CHAPTER, 'caption="Published lengths of the Tajik–Afghan border. ',
+                 'caption=f"Published lengths of the Tajik–Afghan border, {ch.numbers[\'length-mfa\']} '
+                 'officially, as of 5 July 2021. "\n            "')
+    code, output = project.build()
+    assert code == 0, output[-3000:]
+    assert "Published lengths of the Tajik–Afghan border, 1,344.15 km officially, as of 5 July 2021." \
+        in html.unescape(re.sub(r"<[^>]+>", "", project.page("01-introduction")))
+
+
+def test_a_register_edited_by_hand_is_never_printed(project):
+    # failed before (make attack's build-tampered-register): the appendix printed the edit
+    project.edit("figures/numbers.json", '"text": "about 1,300 km"', '"text": "about 9,999 km"')
+    code, output = project.build()
+    assert code == 0, output[-3000:]
+    assert executed(output) == {"01-introduction"} and "edited by hand" in output
+    for page in ("01-introduction", "numbers"):
+        text = html.unescape(re.sub(r"<[^>]+>", "", project.page(page)))
+        assert "about 1,300 km" in text and "9,999" not in text
+    assert "9,999" not in (project.root / "figures" / "numbers.json").read_text()
 
 
 def test_tex_missing_gives_the_packages_to_install(built):

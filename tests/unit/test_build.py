@@ -1,6 +1,9 @@
-"""The diagnosis of a failed Sphinx build: where, and what to do."""
+"""The diagnosis of a failed build: where, and what to do (a Sphinx warning, a typo in the
+table of contents)."""
 
-from borderbook import build
+import pytest
+
+from borderbook import build, execute
 
 LOG = """[html] reading sources... [100%] chapters/01-introduction
 /book/chapters/01-introduction.md:195: WARNING: footnote [^missing] has no definition
@@ -14,3 +17,64 @@ def test_a_warning_is_named_with_its_place_and_what_to_do():
     assert "01-introduction.md:195: WARNING: footnote [^missing] has no definition" in message
     assert message.splitlines()[-1].startswith("Fix the file at each place named above")
     assert "make book" in message.splitlines()[-1]
+
+TOC = "format: jb-book\nroot: chapters/index\nchapters:\n  - file: chapters/01-introduction\n  - file: chapters/glossary\n"
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("chapters/glossary\n", "chapters/glosary\n",
+     "_toc.yml, entry 'chapters/glosary': no file chapters/glosary.md; did you mean 'chapters/glossary'? "
+     "correct the name in _toc.yml or add the page, then build again."),
+    ("- file: chapters/glossary", "- fiel: chapters/glossary",
+     "_toc.yml, entry 'fiel: chapters/glossary': entry does not contain one of {'file', 'glob', 'url'}; "
+     "write each entry as '- file: chapters/name'"),
+    ("- file: chapters/glossary", "- file: chapters/glossary\n    titel: Glossary",
+     "_toc.yml, entry 'file: chapters/glossary, titel: Glossary': Unknown keys found: {'titel'}"),
+    ("chapters:", "chapter:", "_toc.yml: Unknown keys found: {'chapter'}"),
+    ("  - file: chapters/glossary", "   - file: chapters/glossary", "_toc.yml, line 5: not valid YAML"),
+])
+def test_a_typo_in_the_toc_is_one_line_naming_the_entry_and_what_to_do(tmp_path, old, new, message):
+    # failed before: a misspelt file name ended in Sphinx's warnings, a bad key in a traceback
+    for page in ("index", "01-introduction", "glossary"):
+        (tmp_path / "chapters").mkdir(exist_ok=True)
+        (tmp_path / "chapters" / f"{page}.md").write_text("# A page\n")
+    (tmp_path / "_toc.yml").write_text(TOC)
+    assert execute.pages(tmp_path) == ["chapters/index", "chapters/01-introduction", "chapters/glossary"]
+    (tmp_path / "_toc.yml").write_text(TOC.replace(old, new))
+    with pytest.raises(execute.TocError) as error:
+        execute.pages(tmp_path)
+    assert str(error.value).startswith(message) and "\n" not in str(error.value)
+
+
+def test_a_figures_folder_that_cannot_be_written_stops_the_build_with_what_to_do(tmp_path, monkeypatch):
+    # failed before: record.commit's PermissionError ended the build in a traceback
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    (figures / "numbers.json").write_text("as published\n")
+
+    def publish_half_then_fail(*_):
+        (figures / "numbers.json").write_text("half published\n")
+        (figures / "fig-new.svg").write_text("<svg/>\n")
+        raise PermissionError(1, "Operation not permitted", str(figures / ".numbers.csv.tmp"))
+
+    monkeypatch.setattr(build.paths, "FIGURES", figures)
+    monkeypatch.setattr(build, "_up_to_date", lambda kind, digest: False)
+    monkeypatch.setattr(build.execute, "run", publish_half_then_fail)
+    with pytest.raises(build.BuildError) as error:
+        build.build(["html"])
+    message = str(error.value)
+    assert "cannot write" in message and ".numbers.csv.tmp (Operation not permitted)" in message
+    assert "writable" in message and "Nothing was published" in message
+    assert {path.name: path.read_text() for path in figures.iterdir()} == {"numbers.json": "as published\n"}
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["fx_date"], r"'fx_date': parameters are written name=value; write it as fx_date=value"),
+    (["nosuch=1"], r"no chapter declares nosuch; known parameters: .*\. Use one of those, or remove it\."),
+])
+def test_a_bad_reproduce_parameter_says_what_to_do(tmp_path, arguments, message):
+    # failed before (make attack): the message named the parameter but said nothing to do
+    from borderbook import reproduce
+
+    with pytest.raises(reproduce.ParameterError, match=message):
+        reproduce.run(reproduce.parse(arguments), tmp_path / "out")

@@ -111,6 +111,40 @@ def test_a_figure_needs_caption_and_alt_text(ch, lengths, caption, alt):
         ch.figure("fig-x", _figure(), caption, alt, pd.DataFrame({"v": [1]}), lengths.loc["paper"])
 
 
+def test_a_quantity_typed_in_a_figure_caption_is_refused_naming_chapter_figure_and_text(ch, lengths):
+    with pytest.raises(PublishError) as error:
+        ch.figure("fig-x", _figure(), caption="The border is 1,344 km long.", alt="A bar chart.",
+                  table=pd.DataFrame({"v": [1]}), inputs=lengths.loc["paper"])
+    message = str(error.value)
+    assert "fig-x" in message and "99-test" in message and "caption" in message
+    assert "1,344 km" in message and "ch.number()" in message
+
+
+@pytest.mark.parametrize("alt", ["A chart of three districts.", "Bars for the 12 sources."])
+def test_a_quantity_typed_in_a_figure_alt_text_is_refused(ch, lengths, alt):
+    with pytest.raises(PublishError, match=r"fig-x.*alt text"):
+        ch.figure("fig-x", _figure(), "Lengths, 5 July 2021.", alt, pd.DataFrame({"v": [1]}), lengths.loc["paper"])
+
+
+def test_a_caption_typed_into_a_variable_is_refused_too(ch, lengths):
+    caption = "Published lengths: " + "about 1300 km"
+    with pytest.raises(PublishError, match="about 1300 km"):
+        ch.figure("fig-x", _figure(), caption, "A bar chart.", pd.DataFrame({"v": [1]}), lengths.loc["paper"])
+    texts = {"fig-x": "Bars for the 12 sources."}
+    with pytest.raises(PublishError, match="12 sources"):
+        ch.figure("fig-x", _figure(), "Lengths.", texts["fig-x"], pd.DataFrame({"v": [1]}), lengths.loc["paper"])
+
+
+def test_a_caption_computed_from_published_numbers_dates_and_years_is_accepted(ch, lengths):
+    length = ch.number("n", 1344, "{:,d} km", "km", "as stated", lengths.loc["paper"], bound="approx")
+    sources = len(lengths)
+    ch.figure("fig-x", _figure(), caption=f"The border, {length} long, as of 5 July 2021 and in 2022; "
+                                          f"{sources:02d} sources, {length.value / 1000:.1f} units.",
+              alt="Bars: {} long, {:.0f} sources.".format(length, sources),
+              table=pd.DataFrame({"v": [1]}), inputs=lengths.loc["paper"])
+    assert "1,344 km" in ch.figures["fig-x"]["caption"]
+
+
 def test_figures_are_byte_identical_across_runs_and_written_only_by_finish(tmp_path):
     outputs = []
     for run in range(2):
