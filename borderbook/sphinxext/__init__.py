@@ -7,11 +7,11 @@
   and line: typed quantities, cross-page pastes, undefined footnotes, figures without
   caption or alt text, data rows citing unknown keys, published numbers no page uses.
 - :mod:`.directives`: the numbers register, the verification report, the data catalogue.
-- :mod:`.latex`: typography of the PDF (Persian runs, footnote marks).
-- :mod:`.html`: accessibility repairs of the HTML.
+- :mod:`.latex`: the PDF: its structure, attached data, number links, metadata and typography.
+- :mod:`.html`: accessibility repairs of the HTML (one id per pasted number, list roles).
 - :mod:`.epub`: what the EPUB needs to be valid EPUB 3.
-- :mod:`.citations`: the citation style ``borderbook``.
-- :mod:`.cells`: the code in the book: anchors of code cells, code out of the PDF, each
+- :mod:`.citations`: the citation style ``borderbook`` and the pybtex plugins, registered once.
+- :mod:`.cells`: the code in the book: anchors of code cells, code out of the PDF and EPUB, each
   chapter's executed notebook for download, the repository's address, "Run it yourself".
 - :mod:`.cite`: how to cite this edition, from CITATION.cff; citation and Open Graph meta tags.
 """
