@@ -261,7 +261,7 @@ class Chapter:
         frame = _notebook_frame()
         source = "".join(linecache.getlines(frame.f_code.co_filename)) if frame else ""
         cells = freshness.code_cells(self.notebook) if self.notebook.exists() else []
-        literals = _figure_literals(source, frame.f_lineno if frame else 0, [source, *cells])
+        literals = prose.figure_literals(source, frame.f_lineno if frame else 0, [source, *cells])
         found = {}
         for what, text in texts.items():
             typed_text = (literals or {}).get(what.split()[0])
@@ -300,103 +300,6 @@ def _statement(source: str, line: int) -> str:
         if node.lineno <= line <= node.end_lineno:
             return ast.get_source_segment(source, node) or ""
     return ""
-
-
-#: where ``ch.figure`` takes its texts when they are passed by position (after name and fig)
-_FIGURE_TEXTS = (("caption", 2), ("alt", 3))
-
-
-def _figure_literals(source: str, line: int, sources: list[str]) -> dict[str, list[str]] | None:
-    """The string literals the ``.figure(...)`` call on ``line`` of ``source`` writes into its
-    caption and alt text (``{"caption": [...], "alt": [...]}``, None for a text it cannot trace);
-    None if there is no such call to read. Names are followed to their assignments in
-    ``sources`` (the chapter's code cells)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
-             and isinstance(node.func, ast.Attribute) and node.func.attr == "figure"
-             and node.lineno <= line <= node.end_lineno]
-    if not calls:
-        return None
-    call = min(calls, key=lambda node: node.end_lineno - node.lineno)
-    modules = []
-    for text in sources:
-        try:
-            modules.append(ast.parse(text))
-        except SyntaxError:
-            pass
-    assigned: dict[str, list[ast.AST]] = {}
-    for module in modules:
-        for node in ast.walk(module):
-            if isinstance(node, ast.Assign):
-                pairs = [(target, node.value) for target in node.targets]
-            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value:
-                pairs = [(node.target, node.value)]
-            elif isinstance(node, (ast.For, ast.comprehension)):
-                pairs = [(node.target, node.iter)]
-            else:
-                pairs = []
-            for target, value in pairs:   # a name unpacked from a tuple: all of its value, to be safe
-                for name in ast.walk(target):
-                    if isinstance(name, ast.Name):
-                        assigned.setdefault(name.id, []).append(value)
-    arguments = {what: call.args[position] for what, position in _FIGURE_TEXTS if position < len(call.args)}
-    arguments.update({keyword.arg: keyword.value for keyword in call.keywords
-                      if keyword.arg in dict(_FIGURE_TEXTS)})
-    found = {}
-    for what, argument in arguments.items():
-        try:
-            found[what] = _literals(argument, assigned, set())
-        except _Untraced:   # e.g. a function's parameter: its text is checked as it is
-            found[what] = None
-    return found
-
-
-class _Untraced(Exception):
-    """A name whose value the chapter's code does not assign."""
-
-
-def _literals(node: ast.AST, assigned: dict[str, list[ast.AST]], seen: set[str]) -> list[str]:
-    """The text typed in the source of expression ``node``: its string constants, the constant
-    parts of its f-strings (not their format specifications), followed through names,
-    concatenations, containers and the methods of ``str``; a value computed otherwise (a call,
-    an attribute such as ``ch.numbers``) adds nothing."""
-    if isinstance(node, ast.Constant):
-        return [node.value] if isinstance(node.value, str) else []
-    if isinstance(node, ast.JoinedStr):
-        return [text for value in node.values for text in
-                ([value.value] if isinstance(value, ast.Constant) else _literals(value.value, assigned, seen))]
-    if isinstance(node, ast.BinOp):
-        left = _literals(node.left, assigned, seen)
-        if isinstance(node.op, ast.Mod):   # "%.1f km" % x: the conversion is not typed text
-            left = [re.sub(r"%[-+ #0-9.]*[a-zA-Z%]", " ", text) for text in left]
-        return left + _literals(node.right, assigned, seen)
-    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        return [text for element in node.elts for text in _literals(element, assigned, seen)]
-    if isinstance(node, ast.Dict):   # captions["fig-x"]: every value a dict literal holds
-        return [text for value in node.values for text in _literals(value, assigned, seen)]
-    if isinstance(node, ast.Subscript):
-        return _literals(node.value, assigned, seen)
-    if isinstance(node, ast.IfExp):
-        return _literals(node.body, assigned, seen) + _literals(node.orelse, assigned, seen)
-    if isinstance(node, ast.Name) and node.id not in seen:
-        if node.id not in assigned:
-            raise _Untraced(node.id)
-        seen.add(node.id)
-        return [text for value in assigned[node.id] for text in _literals(value, assigned, seen)]
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _STRING_METHODS:
-        receiver = _literals(node.func.value, assigned, seen)
-        if node.func.attr == "format":   # "{:,.0f} km".format(x): the fields are not typed text
-            receiver = [re.sub(r"\{[^{}]*\}", " ", text) for text in receiver]
-        return receiver + [text for argument in node.args for text in _literals(argument, assigned, seen)]
-    return []
-
-
-#: the methods of ``str`` whose result is made of their receiver's and arguments' text
-_STRING_METHODS = frozenset({"format", "join", "replace", "strip", "lstrip", "rstrip", "capitalize",
-                             "lower", "upper", "title"})
 
 
 def _helper_modules() -> dict[str, str]:
