@@ -116,15 +116,13 @@ def stale_chapters(log=print) -> dict[Path, list[str]]:
     for gone in record.prune({path.stem for path in book_chapters}):
         log(f"[borderbook] {gone} no longer runs: its numbers and figures leave figures/")
     register = record.read()
-    runs = register["chapters"]
     served = cache.served(settings()["cache"], log)
-    stale = {path: freshness.stale(path, runs.get(path.stem), served.get(path.stem)) for path in book_chapters}
-    for path, reasons in stale.items():   # the register says what the chapter published, or it runs again
-        run = runs.get(path.stem) or {}
+    stale = {}
+    for path in book_chapters:
         mine = {kind: {name: item for name, item in register[kind].items() if item["chapter"] == path.stem}
                 for kind in record.KINDS}
-        if not reasons and run.get("published") != freshness.published(mine["numbers"], mine["figures"]):
-            reasons.append("figures/numbers.json does not hold what it published (edited by hand?)")
+        stale[path] = freshness.stale(path, register["chapters"].get(path.stem), served.get(path.stem),
+                                      freshness.published(mine["numbers"], mine["figures"]))
     return {path: reasons for path, reasons in stale.items() if reasons}
 
 

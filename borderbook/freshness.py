@@ -28,13 +28,14 @@ _CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```\s*$", re.MULTILINE 
 _OPTIONS = re.compile(r"\A(?:---\n.*?\n---\n|(?::[\w-]+:[^\n]*\n)+)\n?", re.DOTALL)
 
 
-def stale(notebook: Path, run: dict | None, served: str | None) -> list[str]:
+def stale(notebook: Path, run: dict | None, served: str | None, holds: str | None) -> list[str]:
     """Why chapter ``notebook`` must execute again (empty: it is fresh). ``run`` is its record in
     the register (None if it never published); ``served`` the run digest that the execution
-    cache would serve for it (None if the cache holds no execution)."""
+    cache would serve for it (None if the cache holds no execution); ``holds`` the checksum
+    (:func:`published`) of what the register now holds as its numbers and figures."""
     if run is None:
         return ["never published here"]
-    if not {"inputs", "code", "parameters"} <= set(run):
+    if not {"inputs", "code", "parameters", "published"} <= set(run):
         return ["published by an older version of the book"]
     reasons = [f"{name} changed" for name, recorded in sorted(run["inputs"].items())
                if checksum(paths.ROOT / name) != recorded]
@@ -47,6 +48,8 @@ def stale(notebook: Path, run: dict | None, served: str | None) -> list[str]:
     if not reasons and served != digest(run):
         reasons.append("the cached execution was made from other inputs" if served
                        else "no cached execution")
+    if not reasons and holds != run["published"]:
+        reasons.append("figures/numbers.json does not hold what it published (edited by hand?)")
     return reasons
 
 

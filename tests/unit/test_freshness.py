@@ -20,8 +20,9 @@ def tree(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "ROOT", tmp_path)
     notebook = tmp_path / CHAPTER
     run = {"inputs": {name: freshness.checksum(tmp_path / name) for name in INPUTS},
-           "code": freshness.code_checksum(notebook), "parameters": freshness.declared_parameters(notebook)}
-    assert freshness.stale(notebook, run, freshness.digest(run)) == []
+           "code": freshness.code_checksum(notebook), "parameters": freshness.declared_parameters(notebook),
+           "published": freshness.published({"n": {"text": "1"}}, {})}
+    assert freshness.stale(notebook, run, freshness.digest(run), run["published"]) == []
     return tmp_path, notebook, run
 
 
@@ -40,35 +41,43 @@ def _edit(path, old, new):
 def test_each_input_file_makes_the_chapter_stale(tree, name, old, new):
     root, notebook, run = tree
     _edit(root / name, old, new)
-    assert freshness.stale(notebook, run, freshness.digest(run)) == [f"{name} changed"]
+    assert freshness.stale(notebook, run, freshness.digest(run), run["published"]) == [f"{name} changed"]
 
 
 def test_chapter_code_makes_it_stale_and_prose_does_not(tree):
     root, notebook, run = tree
     _edit(notebook, "## Prices on the Tajik bank", "## Prices on the Tajik side")
-    assert freshness.stale(notebook, run, freshness.digest(run)) == []
+    assert freshness.stale(notebook, run, freshness.digest(run), run["published"]) == []
     _edit(notebook, "figures_dir = None", "figures_dir = None  # edited")
-    assert freshness.stale(notebook, run, freshness.digest(run)) == ["03-closed-border.md (code cells) changed"]
+    assert freshness.stale(notebook, run, freshness.digest(run), run["published"]) == ["03-closed-border.md (code cells) changed"]
 
 
 def test_a_parameter_makes_it_stale(tree):
     root, notebook, run = tree
     _edit(notebook, 'fx_date = "2021-07-01"', 'fx_date = "2021-10-08"')
-    assert "its parameters changed" in freshness.stale(notebook, run, freshness.digest(run))
+    assert "its parameters changed" in freshness.stale(notebook, run, freshness.digest(run), run["published"])
 
 
 def test_a_cached_execution_of_other_inputs_is_not_served(tree):
     # The revert: the register's run matches the tree again, the cache still holds the edit's run.
     root, notebook, run = tree
     other = {**run, "inputs": {**run["inputs"], "data/raw/prices.csv": "0" * 64}}
-    assert freshness.stale(notebook, run, freshness.digest(other)) == [
+    assert freshness.stale(notebook, run, freshness.digest(other), run["published"]) == [
         "the cached execution was made from other inputs"]
-    assert freshness.stale(notebook, run, None) == ["no cached execution"]
+    assert freshness.stale(notebook, run, None, run["published"]) == ["no cached execution"]
+
+
+def test_a_register_edited_by_hand_makes_it_stale(tree):
+    # the attack catalogue: "about 9,999 km" typed into figures/numbers.json was printed
+    root, notebook, run = tree
+    edited = freshness.published({"n": {"text": "9,999"}}, {})
+    assert freshness.stale(notebook, run, freshness.digest(run), edited) == [
+        "figures/numbers.json does not hold what it published (edited by hand?)"]
 
 
 def test_a_chapter_never_published_is_stale(tree):
     root, notebook, run = tree
-    assert freshness.stale(notebook, None, None) == ["never published here"]
+    assert freshness.stale(notebook, None, None, None) == ["never published here"]
 
 
 def test_a_cache_index_that_is_not_a_database_is_dropped(tmp_path):
