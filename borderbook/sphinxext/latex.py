@@ -49,8 +49,7 @@ def document_metadata(app, config):
     stamp = f"D:{edition['date'].replace('-', '')}000000Z"
     document, instance = (uuid.uuid5(uuid.NAMESPACE_URL, f"urn:borderbook:{name}")
                           for name in (edition["slug"], edition["identifier"]))
-    elements = dict(config.latex_elements)
-    elements["preamble"] = elements.get("preamble", "") + (
+    _add_to_preamble(config, (
         # keeppdfinfo: without it, hyperxmp drops the Info dictionary's author and keywords.
         "\\hypersetup{keeppdfinfo, pdflang=%s, pdfversionid={%s}, pdfdate={%s}, pdfidentifier={%s},\n"
         "  pdfcopyright={%s}, pdflicenseurl={%s},\n"
@@ -58,8 +57,7 @@ def document_metadata(app, config):
         "  pdfdocumentid={uuid:%s}, pdfinstanceid={uuid:%s}}\n"
         % (config.language or "en", edition["version"], edition["date"], edition["identifier"],
            _tex(config.copyright), "https://creativecommons.org/licenses/by/4.0/", stamp, stamp, stamp,
-           document, instance))
-    config.latex_elements = elements
+           document, instance)))
 
 
 def release_time() -> float:
@@ -82,8 +80,7 @@ def number_commands(app, config):
     link. A word cannot break across pages, so nothing is left open; the line still breaks
     between words. The word takes the colour of the book's other internal links, unboxed; the
     command is robust (a number may sit in a caption) and is the bare word in a bookmark."""
-    elements = dict(config.latex_elements)
-    elements["preamble"] = elements.get("preamble", "") + (
+    _add_to_preamble(config, (
         "% A number in the text links to its row of the register (latex.py, NumberLinks).\n"
         "\\makeatletter\n"
         "\\DeclareRobustCommand{\\bbnumber}[2]{\\leavevmode\\begingroup\n"
@@ -95,8 +92,7 @@ def number_commands(app, config):
         # xdvipdfmx sets a destination at the baseline: a reader landing there would see the
         # row's first line cut at the window's top edge. Raised a line, the row shows whole.
         "\\newcommand{\\bbnumberrow}[1]{\\leavevmode\\raisebox{\\baselineskip}[0pt][0pt]{\\hypertarget{number-#1}{}}}\n"
-        "\\pdfstringdefDisableCommands{\\def\\bbnumber#1#2{#2}}\n")
-    config.latex_elements = elements
+        "\\pdfstringdefDisableCommands{\\def\\bbnumber#1#2{#2}}\n"))
 
 
 def whole_footnotes(app, config):
@@ -105,13 +101,18 @@ def whole_footnotes(app, config):
     the links starting before it ended, such as the footnote marks at the top of that page,
     were lost, and its area covered the page's first lines, numbers included. LaTeX moves
     the line with the mark to the next page instead."""
+    _add_to_preamble(config, "\\interfootnotelinepenalty=10000\n")
+
+
+def _add_to_preamble(config, tex: str) -> None:
+    """Append ``tex`` to the LaTeX preamble of ``_config.yml`` (a copy: the config's dict is shared)."""
     elements = dict(config.latex_elements)
-    elements["preamble"] = elements.get("preamble", "") + "\\interfootnotelinepenalty=10000\n"
+    elements["preamble"] = elements.get("preamble", "") + tex
     config.latex_elements = elements
 
 
 def _tex(text: str) -> str:
-    """Text safe inside a hyperref key's braces."""
+    """Text safe in LaTeX's running text and inside a hyperref key's braces."""
     return re.sub(r"([%#&_$])", r"\\\1", text)
 
 
@@ -174,7 +175,7 @@ class DataAttachments(SphinxPostTransform):
     default_priority = 300
 
     def run(self, **kwargs):
-        outdir = Path(self.app.builder.outdir)
+        outdir, released = Path(self.app.builder.outdir), release_time()
         for node in list(self.document.findall(addnodes.download_reference)):
             target = node.get("reftarget", "")
             if not target.endswith(".csv"):
@@ -183,11 +184,11 @@ class DataAttachments(SphinxPostTransform):
             if not source.exists():
                 continue
             shutil.copyfile(source, outdir / source.name)
-            os.utime(outdir / source.name, (release_time(), release_time()))
-            description = _latex_text(f"Data: {source.name}")
+            os.utime(outdir / source.name, (released, released))
+            description = _tex(f"Data: {source.name}")
             node.replace_self(nodes.raw("", (
                 f"\\bbattach{{mimetype=text/csv,description={{{description}}},color=0.216 0.439 0.388}}"
-                f"{{{source.name}}}{{{_latex_text(node.astext())}}}"), format="latex"))
+                f"{{{source.name}}}{{{_tex(node.astext())}}}"), format="latex"))
 
 
 class NumberLinks(SphinxPostTransform):
@@ -243,10 +244,6 @@ def number_row(name: str) -> nodes.raw:
     """The destination of a number's links, set in its row of the register
     (:class:`borderbook.sphinxext.directives.NumbersRegister`)."""
     return nodes.raw("", f"\\bbnumberrow{{{name}}}", format="latex")
-
-
-def _latex_text(text: str) -> str:
-    return re.sub(r"([%#&_$])", r"\\\1", text)
 
 
 class FootnoteMarkSeparator(SphinxPostTransform):
