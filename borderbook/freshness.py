@@ -70,6 +70,13 @@ def code_cells(notebook: Path) -> list[str]:
             _CODE_CELL.findall(notebook.read_text(encoding="utf-8"))]
 
 
+def cell_number(source: str, cells: list[str]) -> int:
+    """The 1-based place of the code cell whose code is ``source`` among ``cells`` (a chapter's
+    :func:`code_cells`), 0 if none: the cell a published number records, and the page's anchor
+    of it (``cell-N``)."""
+    return next((number for number, code in enumerate(cells, start=1) if code.strip() == source.strip()), 0)
+
+
 def code_checksum(notebook: Path) -> str:
     """Checksum of a MyST notebook's code cells with their options: what its outputs depend on
     besides data. Prose edits leave it unchanged. A regular expression, not jupytext: this

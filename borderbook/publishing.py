@@ -80,6 +80,8 @@ class Chapter:
         self.name = name
         self.figures_dir = Path(figures_dir or paths.FIGURES).resolve()
         self.notebook = paths.CHAPTERS / f"{name}.md"
+        # its code cells, read once: each number and figure finds the cell it was published from
+        self.cells = freshness.code_cells(self.notebook) if self.notebook.exists() else []
         # The values this run gives the parameters the chapter declares (papermill may change them).
         declared = freshness.declared_parameters(self.notebook) if self.notebook.exists() else {}
         caller = _notebook_frame()
@@ -260,8 +262,7 @@ class Chapter:
         checked: failing closed."""
         frame = _notebook_frame()
         source = "".join(linecache.getlines(frame.f_code.co_filename)) if frame else ""
-        cells = freshness.code_cells(self.notebook) if self.notebook.exists() else []
-        literals = prose.figure_literals(source, frame.f_lineno if frame else 0, [source, *cells])
+        literals = prose.figure_literals(source, frame.f_lineno if frame else 0, [source, *self.cells])
         found = {}
         for what, text in texts.items():
             typed_text = (literals or {}).get(what.split()[0])
@@ -277,9 +278,7 @@ class Chapter:
         if frame is None:
             return "", 0
         source = "".join(linecache.getlines(frame.f_code.co_filename))
-        cells = freshness.code_cells(self.notebook) if self.notebook.exists() else []
-        cell = next((number for number, code in enumerate(cells, start=1) if code.strip() == source.strip()), 0)
-        return _statement(source, frame.f_lineno), cell
+        return _statement(source, frame.f_lineno), freshness.cell_number(source, self.cells)
 
 
 def _notebook_frame():

@@ -43,12 +43,6 @@ def setup(app):
 
 # The cells' anchors ------------------------------------------------------------------------
 
-def cell_number(source: str, cells: list[str]) -> int:
-    """The 1-based place of the code cell whose code is ``source`` among ``cells`` (the
-    chapter's code cells), 0 if none: the same match that numbers a published number's cell."""
-    return next((number for number, code in enumerate(cells, start=1) if code.strip() == source.strip()), 0)
-
-
 class CellAnchors(SphinxTransform):
     """Give each code cell of a chapter the anchor ``cell-N`` and a prompt that names it."""
 
@@ -63,7 +57,7 @@ class CellAnchors(SphinxTransform):
         for container in containers:
             sources = [child for child in container.children if child.get("nb_element") == "cell_code_source"]
             block = next(sources[0].findall(nodes.literal_block), None) if sources else None
-            number = cell_number(block.astext(), cells) if block is not None else 0
+            number = freshness.cell_number(block.astext(), cells) if block is not None else 0
             if not number:
                 continue
             container["ids"].append(ANCHOR.format(number))

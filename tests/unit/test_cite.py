@@ -75,8 +75,8 @@ def test_the_pdf_link_of_every_page_reaches_the_published_pdf():
 def test_a_code_cell_is_numbered_as_a_published_number_records_it():
     chapter = paths.CHAPTERS / "01-introduction.md"
     code = freshness.code_cells(chapter)
-    assert cells.cell_number(code[2] + "\n", code) == 3
-    assert cells.cell_number("print('not a cell')", code) == 0
+    assert freshness.cell_number(code[2] + "\n", code) == 3
+    assert freshness.cell_number("print('not a cell')", code) == 0
 
 
 def test_the_build_says_when_the_repository_address_is_unset(caplog):
