@@ -4,11 +4,12 @@ When no source of the project has changed since the last successful build of an 
 (:func:`inputs_digest`), there is nothing to do for it and Sphinx is not started: a no-op
 ``make book`` costs a checksum of the tree. Otherwise the chapters that need executing
 run first, in parallel (:mod:`borderbook.execute`); then Jupyter Book builds each output
-in its own work folder (``_build/work/html``, ``…/pdf``, ``…/epub``), side by side. Only an
-output whose build succeeds with no warning is copied over ``_build/html``, ``_build/pdf``
-or ``_build/epub``; the published PDF and EPUB are also copied into the HTML
-(``_build/html/editions/``), whose sidebar links them. A failed build prints a short diagnosis — which
-chapter, what went wrong, what to do — and leaves the previous output as it was.
+in its own work folder (``_build/work/html``, ``…/pdf``, ``…/epub``) from one read of the
+documents (:func:`_build_each`). Only an output whose build succeeds with no warning is
+copied over ``_build/html``, ``_build/pdf`` or ``_build/epub``; the published PDF and EPUB
+are also copied into the HTML (``_build/html/editions/``), whose sidebar links them. A
+failed build prints a short diagnosis — which chapter, what went wrong, what to do — and
+leaves the previous output as it was.
 """
 
 import ctypes
@@ -38,6 +39,8 @@ EDITIONS = HTML / "editions"
 BUILDERS = MappingProxyType({"html": (), "pdf": ("--builder", "pdflatex"),
                              "epub": ("--builder", "custom", "--custom-builder", "epub")})
 FLAGS = ("-n", "-W", "--keep-going")
+#: Where Jupyter Book writes each kind, inside ``_build`` of its work folder.
+OUTPUT = MappingProxyType({"html": "html", "pdf": "latex", "epub": "epub"})
 
 
 class BuildError(Exception):
@@ -79,8 +82,7 @@ def build(kinds: list[str]) -> list[Path]:
                              "`make book` again. Nothing was published: figures/, the HTML and the PDF "
                              "are as they were.") from None
         inputs = inputs_digest()   # after the execution, which publishes into figures/
-        with ThreadPoolExecutor(max_workers=len(todo)) as pool:
-            problems = dict(zip(todo, pool.map(_build_one, todo)))
+        problems = _build_each(todo)
         if any(problems.values()):
             # All or nothing: the chapters' new figures and numbers go back, and no output is
             # published; the next build executes the chapters again (their cached runs no
@@ -119,12 +121,47 @@ def _restore_quietly(folder: Path, files: dict[str, bytes]) -> None:
         pass
 
 
-def _build_one(kind: str) -> str | None:
+def _build_each(kinds: list[str]) -> dict[str, str | None]:
+    """Build each of ``kinds``; ``{kind: what failed, or None}``.
+
+    The documents are read once: the HTML builds first, alone, and its read (Sphinx's
+    environment and doctrees) is copied to the PDF's and the EPUB's work folders, which then
+    write their editions side by side without reading a document again. Each edition keeps
+    its own form where the forms differ (``only`` nodes, post-transforms), so the copy serves
+    them all. When the HTML fails, the others are not built: they would fail the same way."""
+    rest = [kind for kind in kinds if kind != "html"]
+    if "html" not in kinds or not rest:
+        with ThreadPoolExecutor(max_workers=len(kinds)) as pool:
+            return dict(zip(kinds, pool.map(_build_one, kinds)))
+    problem = _build_one("html")
+    if problem:
+        return {"html": problem}
+    for kind in rest:
+        _seed(kind)
+    with ThreadPoolExecutor(max_workers=len(rest)) as pool:
+        return {"html": None, **dict(zip(rest, pool.map(_build_one, rest, [True] * len(rest))))}
+
+
+def _seed(kind: str) -> None:
+    """Give ``kind``'s work folder the HTML's read of the documents."""
+    doctrees = WORK / kind / "_build" / ".doctrees"
+    shutil.rmtree(doctrees, ignore_errors=True)
+    shutil.copytree(WORK / "html" / "_build" / ".doctrees", doctrees)
+    if kind == "epub":
+        # The EPUB builder writes only the pages whose output is older than their source: a
+        # page the HTML read again for its data, not its source, would keep its old text. (The
+        # LaTeX builder writes the whole book each time; its folder keeps the aux files that
+        # spare XeLaTeX passes.)
+        shutil.rmtree(WORK / kind / "_build" / OUTPUT[kind], ignore_errors=True)
+
+
+def _build_one(kind: str, seeded: bool = False) -> str | None:
     """Build ``kind`` in its work folder; None if it succeeded with no warning, else what failed."""
     theme, stamp = _theme_digest(), WORK / f"{kind}.theme"
     # Sphinx copies static files and applies templates only when it writes pages, and writes
-    # only the pages it read again: a change to _static/ or _templates/ alone rewrites them all.
-    rewrite_all = not stamp.exists() or stamp.read_text() != theme
+    # only the pages it read again: a change to _static/ or _templates/ alone rewrites them all
+    # (a seeded build writes them all anyway).
+    rewrite_all = not seeded and (not stamp.exists() or stamp.read_text() != theme)
     code = _sphinx(kind, rewrite_all)
     log = LOGS / f"{kind}.log"
     text = log.read_text(encoding="utf-8")
@@ -175,12 +212,11 @@ def _die_with_parent() -> None:
 
 def _publish(kind: str) -> None:
     """Copy a successful build over the published output, in one rename."""
+    built = WORK / kind / "_build" / OUTPUT[kind]
     if kind == "html":
-        _replace_folder(WORK / "html" / "_build" / "html", HTML)
+        _replace_folder(built, HTML)
     else:
-        built = {"pdf": WORK / "pdf" / "_build" / "latex" / "book.pdf",
-                 "epub": WORK / "epub" / "_build" / "epub" / EPUB.name}[kind]
-        _copy_atomically(built, PUBLISHED[kind])
+        _copy_atomically(built / {"pdf": "book.pdf", "epub": EPUB.name}[kind], PUBLISHED[kind])
 
 
 def _offer_editions() -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 from docutils import nodes
 from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -168,11 +169,13 @@ class CiteThisEdition(SphinxDirective):
                       "```bibtex", bibtex(work), "```", ""]
         container = nodes.container(classes=["bb-cite-this-edition"])
         self.state.nested_parse(StringList(lines, source=str(release.CITATION)), self.content_offset, container)
-        if self.env.app.builder.name == "html":
-            # a relative address, not a document: the PDF is published beside the HTML
-            link = nodes.reference("", PDF.name, refuri=pdf_href(self.env.docname), classes=["bb-pdf-link"])
-            container += nodes.paragraph("", "", nodes.Text("The whole book as a PDF: "), link,
-                                         nodes.Text(" (built from the same sources as these pages)."))
+        # In the HTML only (read once for every edition: the builder decides when it writes).
+        # A relative address, not a document: the PDF is published beside the HTML.
+        link = nodes.reference("", PDF.name, refuri=pdf_href(self.env.docname), classes=["bb-pdf-link"])
+        in_html = addnodes.only(expr="builder_html")
+        in_html += nodes.paragraph("", "", nodes.Text("The whole book as a PDF: "), link,
+                                   nodes.Text(" (built from the same sources as these pages)."))
+        container += in_html
         return [container]
 
 

@@ -8,6 +8,7 @@ from collections import Counter
 import yaml
 from docutils import nodes
 from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
@@ -54,8 +55,14 @@ class NumbersRegister(SphinxDirective):
     def run(self):
         self.env.note_dependency(str(paths.NUMBERS))
         numbers = record.read()["numbers"]
-        if self.env.app.builder.format == "latex":
-            return self._compact(numbers)
+        # Both forms are read, whatever the builder: one read of the book serves every edition
+        # (borderbook.build), and each edition keeps its own form when it is written.
+        full, compact = addnodes.only(expr="not latex"), addnodes.only(expr="latex")
+        full += self._full(numbers)
+        compact += self._compact(numbers)
+        return [full, compact]
+
+    def _full(self, numbers: dict) -> list:
         lines = []
         for chapter in sorted({n["chapter"] for n in numbers.values()}):
             title = self.env.titles.get(f"{paths.CHAPTER_DOCS}{chapter}")
