@@ -3,6 +3,7 @@ the last verification report, the data catalogue."""
 
 import csv
 import json
+import re
 from collections import Counter
 
 import yaml
@@ -100,10 +101,12 @@ class NumbersRegister(SphinxDirective):
                  "statements of the paper, are in {download}`numbers.csv <../figures/numbers.csv>`, "
                  "which this PDF carries as an attachment.", "",
                  ":::{container} bbcompact", "```{list-table}", ":header-rows: 1",
-                 ":widths: 17 24 6 37 8 8", ":class: longtable", "",
+                 ":widths: 18 24 6 36 8 8", ":class: longtable", "",
                  "* - As printed", "  - Name", "  - Ch.", "  - Formula", "  - Rows", "  - Src."]
         for number in rows:
-            lines += [f"* - {_escape(number['text'])}", f"  - {_escape(number['name'])}",
+            # a figure and the word after it on one line, as in the text (latex.NumberLinks)
+            printed = re.sub(r"(\d\S*) ", "\\1\u00a0", number["text"])
+            lines += [f"* - {_escape(printed)}", f"  - {_escape(number['name'])}",
                       f"  - {labels.get(number['chapter'], number['chapter'])}",
                       f"  - {_escape(number['formula'])}", f"  - {len(number['inputs'])}",
                       f"  - {len(number['sources'])}"]

@@ -200,7 +200,8 @@ class NumberLinks(SphinxPostTransform):
     executed notebook, and run every chapter again, for a matter of typesetting. So the number
     is pasted as today (``text/plain``), and this transform wraps each of its words in
     ``\bbnumber{NAME}{…}`` (:func:`number_commands`), around the words' own text nodes:
-    Sphinx's LaTeX writer escapes them (``%``, ``$``, ``~``) as any text. The name is read from
+    Sphinx's LaTeX writer escapes them (``%``, ``$``, ``~``) as any text; the space after a
+    word with a digit becomes a tie, so that no line ends between a figure and its unit. The name is read from
     the bundle's ``text/html``, the link :meth:`Number._repr_html_` wrote: the ``text/plain``
     alone (the printed text) does not say which number it is. It runs before MyST-NB's
     ``SelectMimeType`` (priority 4) keeps one representation of the bundle and drops the
@@ -226,11 +227,15 @@ class NumberLinks(SphinxPostTransform):
                                subtype="pdf")
                 continue
             for text in list(plain.findall(nodes.Text)):
-                words = []
+                words, previous = [], ""
                 for word in re.split(r"( +)", str(text)):
                     if word.strip():
                         words += [nodes.raw("", f"\\bbnumber{{{name}}}{{", format="latex"), nodes.Text(word),
                                   nodes.raw("", "}", format="latex")]
+                        previous = word
+                    elif word and any(character.isdigit() for character in previous):
+                        # a figure stays on the line of what it counts: "1,344 km", not "1,344" then "km"
+                        words.append(nodes.raw("", "~", format="latex"))
                     elif word:
                         words.append(nodes.Text(word))
                 text.parent.replace(text, words)

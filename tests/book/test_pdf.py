@@ -1,7 +1,9 @@
 """The PDF holds the title, the credit, every chapter, the glued numbers, its footnotes and the
 glossary's scripts."""
 
+import html
 import re
+import statistics
 import string
 import unicodedata
 
@@ -321,3 +323,61 @@ def test_every_footnote_mark_links_to_its_footnote():
             if isinstance(target, str) and target.startswith("Hfootnote."):
                 linked.add(target)
     assert sorted(footnotes - linked, key=lambda name: int(name.split(".")[1])) == []
+
+
+def _words(page: int) -> list[tuple[float, float, float, str]]:
+    """The words of one page of the PDF: left, top, right, text (pdftotext's boxes, in points)."""
+    import subprocess
+
+    from tests.conftest import PDF
+
+    boxes = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(PDF), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    return [(float(left), float(top), float(right), html.unescape(word)) for left, top, right, word in
+            re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', boxes)]
+
+
+def test_table_cells_are_ragged_right_not_stretched():
+    # The introduction's table of lengths: its cells had been justified, "official total of
+    # the" set with gaps three times a space wide. A cell's words are a space apart.
+    from pypdf import PdfReader
+
+    from tests.conftest import PDF
+
+    page = next(number for number, text in enumerate((p.extract_text() for p in PdfReader(PDF).pages), 1)
+                if "How it is stated" in text)
+    words = _words(page)
+    space = statistics.median(right_left for right_left in
+                              (b[0] - a[2] for a, b in zip(words, words[1:]) if abs(a[1] - b[1]) < 1) if right_left > 0)
+    cell = next(i for i, word in enumerate(words) if word[3] == "official")
+    line = [word for word in words[cell:cell + 4]]
+    assert [word[3] for word in line] == ["official", "total", "of", "the"]
+    gaps = [b[0] - a[2] for a, b in zip(line, line[1:])]
+    assert max(gaps) < 1.3 * space, f"gaps {gaps} in a table cell, a space is {space:.1f} pt"
+
+
+def test_no_line_ends_between_a_figure_and_what_it_counts(register):
+    # "1,400" at the end of a line and "km" at the start of the next reads as two things. Where
+    # the numbers are printed: the chapters and the afterword, and the register of numbers
+    # (the appendices before it and the audit quote sources, whose lines break as theirs did).
+    import subprocess
+
+    from pypdf import PdfReader
+
+    from tests.conftest import PDF
+
+    reader = PdfReader(PDF)
+    starts = {entry.title: reader.get_destination_page_number(entry) + 1
+              for entry in reader.outline if not isinstance(entry, list)}
+    order = sorted(starts.values())
+    ranges = [(starts["1 Introduction"], starts["A The data"] - 1),
+              (starts["B Every published number"], order[order.index(starts["B Every published number"]) + 1] - 1)]
+    split = []
+    for first, last in ranges:
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-f", str(first), "-l", str(last), str(PDF), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        for number in register["numbers"].values():
+            for figure, unit in re.findall(r"(\S*\d\S*) (\S+)", number["text"]):
+                if re.search(rf"(?<!\S){re.escape(figure)}\n{re.escape(unit)}(?!\S)", text):
+                    split.append(f"{figure} | {unit}")
+    assert not split, f"a line ends between a figure and the word after it: {sorted(set(split))}"
