@@ -45,7 +45,7 @@ def test_modes_take_turns_and_both_times_are_reported(tmp_path, monkeypatch):
     text = bench.table(report)
     assert "this book wall | this book CPU | stock wall | stock CPU | wall ratio | CPU ratio" in text
     assert "| cold | 2.0 (2.0–2.0) | 6.0 (6.0–6.0) | 4.0 (4.0–4.0) | 12.0 (12.0–12.0) | 0.50 | 0.50 |" in text
-    assert "no EPUB" in text and "load average at the start of each build 1.5–1.5" in text
+    assert "no data-awareness" in text and "load average at the start of each build 1.5–1.5" in text
 
     readme = f"# Book\n\n{bench.README_START}\nold table\n{bench.README_END}\n\n## Layout\n"
     rewritten = bench.in_readme(readme, text)
