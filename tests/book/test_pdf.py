@@ -381,3 +381,21 @@ def test_no_line_ends_between_a_figure_and_what_it_counts(register):
                 if re.search(rf"(?<!\S){re.escape(figure)}\n{re.escape(unit)}(?!\S)", text):
                     split.append(f"{figure} | {unit}")
     assert not split, f"a line ends between a figure and the word after it: {sorted(set(split))}"
+
+
+def test_no_link_reaches_into_the_running_header():
+    # A bibliography entry split across two pages left its URL's link area over the next page's
+    # running header: a click on the chapter's title opened a web page.
+    from pypdf import PdfReader
+
+    from tests.conftest import PDF
+
+    reader = PdfReader(PDF)
+    header = []
+    for number, page in enumerate(reader.pages, 1):
+        top = float(page.mediabox.top) - 60   # the running header sits in the top 60 pt of A4
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") == "/Link" and float(annotation["/Rect"][3]) > top:
+                header.append((number, annotation.get("/A", {}).get("/URI")))
+    assert not header, f"links over the running header: {header}"
