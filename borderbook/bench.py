@@ -38,7 +38,8 @@ from borderbook.build import diagnose
 RUNS = 3
 SCENARIOS = ("cold", "rewrite", "noop", "prose", "code", "csv", "verify")
 PROSE = ("The next chapter measures the border", "The following chapter measures the border")
-CODE = ("chapters/03-closed-border.md", "ch.finish()")
+#: A code edit: a line added to chapter 3's parameters cell (a place every version of the book has).
+CODE = ("chapters/03-closed-border.md", ":tags: [parameters, remove-cell]\n\n")
 CSV = ("data/raw/border_lengths.csv", ",1300,,approx,")
 MODES = MappingProxyType({
     "ours": "this book: `python -m borderbook build html pdf epub`, what `make book` runs (the "
@@ -51,6 +52,8 @@ MODES = MappingProxyType({
              "into its plain cache; the extension's pages, directives and editions are in, its "
              "data-awareness and its checks out",
     "forced": "stock, set to execute every page it reads (`execute_notebooks: force`)",
+    "before": "this project as it was at an earlier revision (`--against REV`), built by that "
+              "revision's own `make book`",
 })
 #: The extension's features stock keeps: the same pages, directives and editions. It leaves
 #: out the two that make this book data-aware (freshness) and fail closed (checks).
@@ -68,9 +71,13 @@ STOCK_BUILDERS = ((), ("--builder", "pdflatex"), ("--builder", "custom", "--cust
 class Copy:
     """A scratch copy of the project, built one way: "ours", "stock" (plain cache) or "forced"."""
 
-    def __init__(self, root: Path, mode: str):
-        paths.scratch_copy(root)
+    def __init__(self, root: Path, mode: str, revision: str | None = None):
         self.root, self.mode, self.turn = root, mode, 0
+        self.command = [sys.executable, "-m", "borderbook", "build", "html", "pdf", "epub"]
+        if mode == "before":
+            self.command = _unpack(revision, root)
+            return
+        paths.scratch_copy(root)
         if mode != "ours":
             config = (root / "_config.yml").read_text()
             features = "".join(f"    - borderbook.sphinxext.{feature}\n" for feature in STOCK_FEATURES)
@@ -96,8 +103,8 @@ class Copy:
 
     def build(self) -> dict:
         """One build of this copy's mode: the seconds, and which chapters executed, for how long."""
-        if self.mode == "ours":   # what `make book` runs
-            times, log = self.run(sys.executable, "-m", "borderbook", "build", "html", "pdf", "epub")
+        if self.mode in ("ours", "before"):   # what `make book` runs
+            times, log = self.run(*self.command)
         else:
             times, log = {"wall": 0.0, "cpu": 0.0, "load": os.getloadavg()[0]}, ""
             jupyter_book = str(Path(sys.executable).with_name("jupyter-book"))
@@ -122,7 +129,10 @@ class Copy:
 
     def edit(self, relative: str, old: str, new: str) -> None:
         path = self.root / relative
-        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
+        if old not in text:   # the scenario would measure nothing
+            raise RuntimeError(f"{relative} of the {self.mode} copy has no {old!r} to edit")
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
     def toggle_prose(self):
         old, new = PROSE if self.turn % 2 == 0 else PROSE[::-1]
@@ -130,7 +140,7 @@ class Copy:
         self.turn += 1
 
     def edit_code(self):
-        self.edit(CODE[0], CODE[1], f"bench_turn = {self.turn}\n{CODE[1]}")
+        self.edit(CODE[0], CODE[1], f"{CODE[1]}bench_turn = {self.turn}\n")
         self.turn += 1
 
     def edit_csv(self):
@@ -149,22 +159,25 @@ STEPS = (
 )
 
 
-def measure(modes: tuple[str, ...], scratch: Path, runs: int = RUNS, say=print, after_run=None) -> dict:
+def measure(modes: tuple[str, ...], scratch: Path, runs: int = RUNS, say=print, after_run=None,
+            revision: str | None = None) -> dict:
     """Every scenario ``runs`` times, each scenario played by every mode in turn before the next
     one starts (ours, stock, ours, stock…); the raw runs of each mode and scenario.
-    ``after_run(results, done)`` is called after each run (a long bench keeps what it measured)."""
+    ``after_run(results, done)`` is called after each run (a long bench keeps what it measured);
+    ``revision`` is the one the "before" mode builds."""
     results = {mode: {name: [] for name in SCENARIOS} for mode in modes}
     for run in range(runs):
-        copies = {mode: Copy(scratch / f"{mode}-{run}", mode) for mode in modes}
+        copies = {mode: Copy(scratch / f"{mode}-{run}", mode, revision) for mode in modes}
         for name, step in STEPS:
             for mode, copy in copies.items():
                 if step is not None:
                     step(copy)
                 results[mode][name].append(copy.build())
                 say(_line(run, name, mode, results[mode][name][-1]))
-        if "ours" in copies:
-            results["ours"]["verify"].append(copies["ours"].verify())
-            say(_line(run, "verify", "ours", results["ours"]["verify"][-1]))
+        for mode in ("ours", "before"):   # the modes with a `make verify`
+            if mode in copies:
+                results[mode]["verify"].append(copies[mode].verify())
+                say(_line(run, "verify", mode, results[mode]["verify"][-1]))
         for copy in copies.values():
             shutil.rmtree(copy.root)
         if after_run is not None:
@@ -189,11 +202,12 @@ def summarise(runs: list[dict]) -> dict:
     }
 
 
-def ratios(ours: dict, stock: dict, cores: int) -> dict:
-    """This book against stock in wall and CPU time for each scenario both play, and the
-    issue's targets (lower is better)."""
-    table = {f"{name} {kind} / stock's": ours[name][kind] / stock[name][kind]
-             for name in SCENARIOS if name in ours and name in stock for kind in ("wall", "cpu")}
+def ratios(ours: dict, stock: dict, cores: int, before: dict | None = None) -> dict:
+    """This book against stock (and against ``before``, an earlier revision) in wall and CPU
+    time for each scenario both play, and the issue's targets (lower is better)."""
+    table = {f"{name} {kind} / {mode}'s": ours[name][kind] / other[name][kind]
+             for mode, other in (("stock", stock), ("before", before or {}))
+             for name in SCENARIOS if name in ours and name in other for kind in ("wall", "cpu")}
     readers = ours["csv"]["execution_seconds"]
     floor = ours["cold"]["execution_seconds"] / cores + ours["rewrite"]["wall"]
     table["csv edit wall / (its readers' execution + noop)"] = ours["csv"]["wall"] / (readers + ours["noop"]["wall"])
@@ -215,17 +229,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=RUNS, help="runs of each scenario (default %(default)s)")
     parser.add_argument("--forced", action="store_true", help="also play stock with forced execution")
     parser.add_argument("--readme", action="store_true", help="rewrite the README's table from the result")
+    parser.add_argument("--against", metavar="REV", help="also play this project as it was at git "
+                        "revision REV, built by its own `make book` (side by side, in the same runs)")
     arguments = parser.parse_args(argv)
-    modes = ("ours", "stock", "forced") if arguments.forced else ("ours", "stock")
+    modes = ("ours", "stock") + ("forced",) * arguments.forced + ("before",) * bool(arguments.against)
     report = {"machine": machine(), "modes": {mode: MODES[mode] for mode in modes},
               "stock_lacks": list(STOCK_LACKS)}
+    if arguments.against:
+        report["before_revision"] = _revision(arguments.against)
 
     def publish(raw: dict, done: int) -> None:
         """Write the report of the runs done so far (all of them, at the end)."""
         report["runs_each"] = done
         for mode in modes:
             report[mode] = {name: summarise(runs) for name, runs in raw[mode].items() if runs}
-        report["ratios"] = ratios(report["ours"], report["stock"], report["machine"]["cores"])
+        report["ratios"] = ratios(report["ours"], report["stock"], report["machine"]["cores"], report.get("before"))
         paths.BUILD.mkdir(exist_ok=True)
         (paths.BUILD / "bench.json").write_text(json.dumps(report, indent=1) + "\n")
         if arguments.readme:
@@ -235,12 +253,33 @@ def main(argv: list[str] | None = None) -> int:
               + (", and the README's table" if arguments.readme else ""), flush=True)
 
     with tempfile.TemporaryDirectory(prefix="borderbook-bench-") as scratch:
-        measure(modes, Path(scratch), arguments.runs, say=lambda line: print(line, flush=True), after_run=publish)
+        measure(modes, Path(scratch), arguments.runs, say=lambda line: print(line, flush=True), after_run=publish,
+                revision=arguments.against)
     print(table(report))
     return 0
 
 
 README_START, README_END = "<!-- bench: start -->", "<!-- bench: end -->"
+
+
+def _revision(revision: str) -> str:
+    """``revision``'s short commit id and subject, or a clear error if git does not know it."""
+    result = subprocess.run(["git", "log", "-1", "--format=%h (%cs, %s)", revision, "--"], cwd=paths.ROOT,
+                            capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"--against {revision}: not a revision of this repository ({result.stderr.strip()})")
+    return result.stdout.strip()
+
+
+def _unpack(revision: str, root: Path) -> list[str]:
+    """Unpack the project at ``revision`` into ``root``; return the command its `make book` runs."""
+    root.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", revision], cwd=paths.ROOT, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(root)], input=archive.stdout, check=True)
+    recipe = re.search(r"^book:.*\n\t\$\(BIN\)/python (.+)$", (root / "Makefile").read_text(), re.MULTILINE)
+    if recipe is None:
+        raise SystemExit(f"--against {revision}: its Makefile has no `book:` recipe running $(BIN)/python")
+    return [sys.executable, *recipe.group(1).split()]
 
 
 def in_readme(text: str, table_: str) -> str:
@@ -284,7 +323,17 @@ def table(report: dict) -> str:
               "Stock lacks: " + "; ".join(report["stock_lacks"]) + ".",
               "",
               "Targets:"]
-    lines += [f"- {name}: {value:.2f}" for name, value in report["ratios"].items() if "stock's" not in name]
+    lines += [f"- {name}: {value:.2f}" for name, value in report["ratios"].items() if not name.endswith("'s")]
+    if "before" in report:
+        lines += ["", f"Against {report['before_revision']} (this project then, built by its own "
+                  "`make book`), in the same runs:", "",
+                  f"| scenario (median of {runs}, s) | this book wall | this book CPU | then wall | then CPU "
+                  "| wall ratio | CPU ratio |", "| --- |" + " ---: |" * 6]
+        for name in SCENARIOS:
+            if name in report["ours"] and name in report["before"]:
+                cells = [f"{report[mode][name][kind]:.1f}" for mode in ("ours", "before") for kind in ("wall", "cpu")]
+                cells += [f"{report['ratios'][key]:.2f}" for key in (f"{name} wall / before's", f"{name} cpu / before's")]
+                lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -10,13 +10,13 @@ class Recorder:
 
     order: list = []
 
-    def __init__(self, root, mode):
+    def __init__(self, root, mode, revision=None):
         self.root, self.mode, self.turn = root, mode, 0
         root.mkdir(parents=True)
 
     def build(self):
         Recorder.order.append(self.mode)
-        seconds = {"ours": 2.0, "stock": 4.0}[self.mode]
+        seconds = {"ours": 2.0, "stock": 4.0, "before": 8.0}[self.mode]
         return {"wall": seconds, "cpu": 3 * seconds, "load": 1.5,
                 "executed": {"01-introduction": 1.0} if self.mode == "ours" else {}}
 
@@ -50,3 +50,27 @@ def test_modes_take_turns_and_both_times_are_reported(tmp_path, monkeypatch):
     readme = f"# Book\n\n{bench.README_START}\nold table\n{bench.README_END}\n\n## Layout\n"
     rewritten = bench.in_readme(readme, text)
     assert "old table" not in rewritten and text in rewritten and rewritten.endswith("## Layout\n")
+
+
+def test_an_earlier_revision_plays_in_the_same_runs_with_its_own_make_book(tmp_path, monkeypatch):
+    monkeypatch.setattr(bench, "Copy", Recorder)
+    monkeypatch.setattr(bench, "STEPS", tuple((name, getattr(Recorder, step.__name__) if step else None)
+                                              for name, step in bench.STEPS))
+    Recorder.order = []
+    raw = bench.measure(("ours", "stock", "before"), tmp_path, runs=1, say=lambda line: None, revision="HEAD")
+    assert Recorder.order[:3] == ["ours", "stock", "before"]
+    assert "before verify" in Recorder.order, "the earlier revision's `make verify` is not measured"
+    report = {"machine": {"cores": 2, "processor": "test", "system": "test", "python": "3"},
+              "runs_each": 1, "stock_lacks": list(bench.STOCK_LACKS), "before_revision": "abc1234 (then)"}
+    for mode in ("ours", "stock", "before"):
+        report[mode] = {name: bench.summarise(runs) for name, runs in raw[mode].items() if runs}
+    report["ratios"] = bench.ratios(report["ours"], report["stock"], 2, report["before"])
+    assert report["ratios"]["cold wall / before's"] == 0.25
+    text = bench.table(report)
+    assert "Against abc1234 (then)" in text and "| cold | 2.0 | 6.0 | 8.0 | 24.0 | 0.25 | 0.25 |" in text
+    assert "- cold wall / before's" not in text, "a ratio to the earlier revision is listed as a target"
+
+    # The copy of a revision is that revision's files, built by the command its Makefile's `book:` runs.
+    command = bench._unpack("HEAD", tmp_path / "then")
+    assert command[1:] == ["-m", "borderbook", "build", "html", "pdf", "epub"]
+    assert (tmp_path / "then" / "chapters" / "01-introduction.md").exists()
