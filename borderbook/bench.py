@@ -263,8 +263,8 @@ README_START, README_END = "<!-- bench: start -->", "<!-- bench: end -->"
 
 
 def _revision(revision: str) -> str:
-    """``revision``'s short commit id and subject, or a clear error if git does not know it."""
-    result = subprocess.run(["git", "log", "-1", "--format=%h (%cs, %s)", revision, "--"], cwd=paths.ROOT,
+    """``revision``'s short commit id and date, or a clear error if git does not know it."""
+    result = subprocess.run(["git", "log", "-1", "--format=%h (%cs)", revision, "--"], cwd=paths.ROOT,
                             capture_output=True, text=True)
     if result.returncode:
         raise SystemExit(f"--against {revision}: not a revision of this repository ({result.stderr.strip()})")
