@@ -84,6 +84,11 @@ def test_each_chapter_offers_its_executed_notebook_and_its_source(chapter):
     nbformat.validate(node)
     assert any(cell.get("outputs") for cell in node.cells if cell.cell_type == "code")
     assert any("parameters" in cell.metadata.get("tags", []) for cell in node.cells)
+    # no warning in what a reader downloads (one printed its kernel's process id: each build
+    # wrote other bytes, and the reader saw a deprecation notice)
+    warnings = [output.text for cell in node.cells for output in cell.get("outputs", [])
+                if output.get("name") == "stderr"]
+    assert not warnings, f"the executed notebook carries warnings: {warnings}"
     # the code the chapter runs, all of it: what `make verify` re-executes from the sources (and
     # tests/e2e/test_notebook.py re-executes from a download), a reader re-executes from here
     downloaded = [cell.source for cell in node.cells if cell.cell_type == "code"]
