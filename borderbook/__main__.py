@@ -8,6 +8,7 @@ for any other build of the same project to finish before it starts.
 import argparse
 import ctypes
 import fcntl
+import os
 import signal
 import sys
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     builder.add_argument("kinds", nargs="+", choices=list(build.KINDS), metavar="|".join(build.KINDS))
     arguments = parser.parse_args(argv)
     _stop_with_parent()
+    _children_import_this_project()
     try:
         with _one_build_at_a_time():
             return _run(arguments)
@@ -82,6 +84,15 @@ def _one_build_at_a_time():
             print("Another build of this project is running; waiting for it to finish…", file=sys.stderr)
             fcntl.flock(lock, fcntl.LOCK_EX)
         yield
+
+
+def _children_import_this_project():
+    """Put this project first on every child's import path. The chapters' kernels start in
+    chapters/, where Python would find borderbook wherever it is installed: an editable install
+    of another copy of the project (a clone, a scratch copy) would run that copy's code on that
+    copy's data, and record its checksums."""
+    others = [entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([str(paths.ROOT), *others]))
 
 
 def _stop_with_parent():
