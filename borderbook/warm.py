@@ -18,9 +18,10 @@ lists the helper modules it imported, is the same as in a fresh kernel.
 
 ``make verify`` and ``make reproduce`` keep fresh kernels: the clean room is their point.
 
-Lifetime: the server exits when the pipe from the build closes (the build ended or died), and
-kills its kernels then; a kernel whose client (a build worker) goes away is killed too; and each
-kernel watches the server (ipykernel's parent poller), so none outlives an interrupted build.
+Lifetime: the server exits, killing its kernels, when the build closes its pipe or ends (Ctrl-C
+and SIGTERM reach the build, which closes the pipe as it unwinds); a kernel whose client (a build
+worker) hangs up is killed too; and each kernel watches the server (ipykernel's parent poller),
+so none outlives an interrupted build.
 """
 
 import importlib.util
@@ -33,6 +34,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import uuid
 from contextlib import contextmanager
 
 from jupyter_client.manager import AsyncKernelManager
@@ -56,8 +58,9 @@ def server():
             # a kernel at once, and are answered as soon as the imports are done.
             listener.bind(address)
             listener.listen()
-            process = subprocess.Popen([sys.executable, "-m", "borderbook.warm", str(listener.fileno()),
-                                        str(os.getpid())], stdin=subprocess.PIPE, pass_fds=[listener.fileno()])
+            process = subprocess.Popen(
+                [sys.executable, "-m", "borderbook.warm", str(listener.fileno()), str(os.getpid())],
+                stdin=subprocess.PIPE, pass_fds=[listener.fileno()])
         try:
             yield address
         finally:
@@ -82,16 +85,11 @@ class KernelManager(AsyncKernelManager):
     server = Unicode(help="the fork server's socket").tag(config=True)
 
     async def _async_pre_start_kernel(self, **kw):
-        self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or _uuid()
-        if self.provisioner is None:
-            self.provisioner = Provisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
+        if self.provisioner is None:   # what jupyter_client does, with this provisioner
+            self.provisioner = Provisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
+                                           parent=self)
         return await super()._async_pre_start_kernel(**kw)
-
-
-def _uuid() -> str:
-    import uuid
-
-    return str(uuid.uuid4())
 
 
 class Provisioner(LocalProvisioner):
@@ -117,11 +115,10 @@ class Kernel:
     stdin = stdout = stderr = None
 
     def __init__(self, client: socket.socket, timeout: float = 300):
-        self.client = client
-        self.replies = client.makefile("r")
+        self.client, self.received, self.returncode = client, b"", None
         client.settimeout(timeout)   # the first answers wait for the server's imports
         try:
-            line = self.replies.readline()
+            line = self._line(block=True)
         except TimeoutError:
             line = None
         if not line:
@@ -130,23 +127,33 @@ class Kernel:
                 f"did not start a kernel within {timeout:.0f} s."))
         client.settimeout(None)
         self.pid = int(line)
-        self.returncode = None
 
     def poll(self):
-        if self.returncode is None and select.select([self.client], [], [], 0)[0]:
-            self._read_exit()
+        if self.returncode is None:
+            self._exit(self._line(block=False))
         return self.returncode
 
     def wait(self, timeout=None):
         if self.returncode is None:
-            self._read_exit()
+            self._exit(self._line(block=True))
         return self.returncode
 
-    def _read_exit(self):
-        line = self.replies.readline()
-        self.returncode = int(line) if line else -signal.SIGKILL   # no line: the server died, killing it
-        self.replies.close()
-        self.client.close()
+    def _exit(self, line):
+        if line is not None:   # no more lines (""): the server died, and killed its kernels
+            self.returncode = int(line) if line else -signal.SIGKILL
+            self.client.close()
+
+    def _line(self, block: bool):
+        """The server's next line; "" if it hung up; None if it has not sent it yet (not ``block``)."""
+        while b"\n" not in self.received:
+            if not block and not select.select([self.client], [], [], 0)[0]:
+                return None
+            data = self.client.recv(64)
+            if not data:
+                return ""
+            self.received += data
+        line, self.received = self.received.split(b"\n", 1)
+        return line.decode()
 
     def send_signal(self, signum):
         if self.poll() is None:
