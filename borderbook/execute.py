@@ -2,8 +2,9 @@
 
 MyST-NB executes notebooks one after the other while Sphinx reads them. Before a build,
 this runs the chapters that :func:`borderbook.freshness.stale` names side by side over the
-machine's cores, and stores each execution in the same cache, read exactly as MyST-NB
-reads it: Sphinx then finds every chapter cached and executes nothing. The chapters
+machine's cores, each in a warm kernel forked from a process that has imported the heavy
+modules once (:mod:`borderbook.warm`), and stores each execution in the same cache, read
+exactly as MyST-NB reads it: Sphinx then finds every chapter cached and executes nothing. The chapters
 publish into a staging folder; only when every one of them succeeded does the build
 commit what they published (:func:`borderbook.record.commit`). A chapter that fails is
 reported here, with the cell and the error, and nothing is published.
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from borderbook import cache, freshness, kernels, paths, record
+from borderbook import cache, freshness, kernels, paths, record, warm
 
 CONFIG = paths.ROOT / "_config.yml"
 STAGING = paths.BUILD / "staging"
@@ -140,7 +141,8 @@ def run(log=print) -> list[Path]:
     jobs = min(len(stale), os.cpu_count() or 1)
     failures = []
     try:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with warm.server() as kernel_server, ProcessPoolExecutor(max_workers=jobs) as pool:
+            config["kernels"] = kernel_server
             for path, seconds, error in pool.map(_execute, stale, [config] * len(stale)):
                 if error:
                     failures.append(f"{path.relative_to(paths.ROOT)}: {error}")
@@ -162,7 +164,8 @@ def _read(path: Path):
 
 
 def _execute(path: Path, config: dict) -> tuple[Path, float, str | None]:
-    """Run one chapter in a fresh kernel, as MyST-NB does, and cache it (in a worker process)."""
+    """Run one chapter in its own kernel, as MyST-NB does, and cache it (in a worker process): a
+    kernel forked by the warm-kernel server at ``config["kernels"]``, else a fresh one."""
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
     from jupyter_cache.executors.utils import single_nb_execution
@@ -175,7 +178,8 @@ def _execute(path: Path, config: dict) -> tuple[Path, float, str | None]:
         # and a graceful shutdown costs about half a second per chapter.
         result = kernels.run(lambda: single_nb_execution(
             notebook, cwd=str(path.parent), allow_errors=False, timeout=config["timeout"],
-            meta_override=True, shutdown_kernel="immediate"))
+            meta_override=True, shutdown_kernel="immediate",
+            **(warm.config(config["kernels"]) if config.get("kernels") else {})))
     except Exception as error:   # a kernel that died, a timeout: reported like a failing cell
         return path, 0.0, _explain(error)
     if result.err is not None:

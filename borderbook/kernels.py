@@ -5,7 +5,9 @@ a worker process that starts its own kernel. jupyter_client picks a kernel's TCP
 by asking the system for free ones and lets the kernel bind them a moment later; a kernel
 starting at the same moment in another process can take one of them first. The loser
 dies before it answers ("Kernel died before replying to kernel_info"), seen in CI on a
-two-core machine. No cell has run by then, so starting again is safe and changes nothing.
+two-core machine. Warm kernels (:mod:`borderbook.warm`) race alike: the worker picks the
+ports, the forked kernel binds them. No cell has run by then, so starting again is safe
+and changes nothing.
 """
 
 from typing import Callable, TypeVar

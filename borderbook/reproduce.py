@@ -1,10 +1,11 @@
 """Re-execute every chapter with papermill, optionally with new parameters.
 
 Each chapter is a MyST notebook: jupytext reads it, papermill injects the parameters
-that the chapter's ``parameters`` cell declares, and runs it in a fresh kernel, in
-parallel over the machine's cores. Everything lands in an output folder of its own
-(executed notebooks, figures, the numbers register): ``figures/`` and ``data/`` are
-never written.
+that the chapter's ``parameters`` cell declares, and runs it in a fresh kernel (not a warm
+one forked by :mod:`borderbook.warm`, as ``make book`` does: a re-execution starts from a
+clean room), in parallel over the machine's cores. Everything lands in an output folder
+of its own (executed notebooks, figures, the numbers register): ``figures/`` and
+``data/`` are never written.
 """
 
 import ast

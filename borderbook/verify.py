@@ -1,10 +1,11 @@
 """A reviewer's check: regenerate everything from ``data/`` and compare with what is published.
 
 The chapters run again in fresh kernels into a scratch folder (see
-:mod:`borderbook.reproduce`); then every published number (value and printed text),
-every figure file (bytes; where they differ, the difference of the data CSV and the
-share of pixels that changed) and the checksums of the data recorded at publication
-are compared. The report is printed, and written to ``_build/verify/``.
+:mod:`borderbook.reproduce`), not in the warm kernels of ``make book``
+(:mod:`borderbook.warm`): the clean room is the point of a verification. Then every
+published number (value and printed text), every figure file (bytes; where they differ,
+the difference of the data CSV and the share of pixels that changed) and the checksums
+of the data recorded at publication are compared. The report is printed, and written to ``_build/verify/``.
 """
 
 import difflib

@@ -8,7 +8,7 @@ import pytest
 from jupyter_client.provisioning.local_provisioner import LocalPortCache
 from nbclient import NotebookClient
 
-from borderbook import kernels
+from borderbook import kernels, warm
 
 
 @pytest.fixture
@@ -20,7 +20,8 @@ def taken_port():
         yield holder.getsockname()[1]
 
 
-def test_a_kernel_that_loses_its_ports_is_started_again(monkeypatch, taken_port):
+@pytest.mark.parametrize("start", ["fresh", "warm"])   # warm: forked by borderbook.warm, as in a build
+def test_a_kernel_that_loses_its_ports_is_started_again(monkeypatch, taken_port, start):
     offered = []
     free_port = LocalPortCache.find_available_port
 
@@ -33,11 +34,15 @@ def test_a_kernel_that_loses_its_ports_is_started_again(monkeypatch, taken_port)
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("6 * 7")])
     clients = []
 
-    def execute():
-        clients.append(NotebookClient(notebook, timeout=60, kernel_name="python3"))
+    def execute(**start):
+        clients.append(NotebookClient(notebook, timeout=60, kernel_name="python3", **start))
         return clients[-1].execute()
 
-    kernels.run(execute)
+    if start == "warm":
+        with warm.server() as address:
+            kernels.run(lambda: execute(**warm.config(address)))
+    else:
+        kernels.run(execute)
     for client in clients:   # nbclient leaves an exit hook for the kernel that died (a worker never runs it)
         atexit.unregister(client._cleanup_kernel)
     assert len(offered) > 5, "the first kernel start should have lost the race"
