@@ -16,7 +16,7 @@ import pytest
 
 from borderbook import freshness, record
 from tests.conftest import tree_digest
-from tests.e2e.conftest import Project, executed
+from tests.e2e.conftest import executed
 
 CHAPTER = "chapters/01-introduction.md"
 
@@ -120,19 +120,28 @@ def test_tex_missing_gives_the_packages_to_install(built):
     assert "xelatex not found" in result.stderr and "texlive-xetex" in result.stderr
 
 
-def test_a_data_change_re_executes_exactly_its_readers(tmp_path, built):
-    book = built.copy(tmp_path)
-    code, output = book.build()
-    assert code == 0 and executed(output) == set(), "an unchanged book executed a notebook"
+@pytest.fixture(scope="module")
+def data_edited(tmp_path_factory, built):
+    """A copy of the small book built unchanged, then with one cell of a data file edited, and
+    built again: the outputs of both builds. Tests that only read it share it; the one that
+    goes on from it (reverting the edit) comes last in this file."""
+    book = built.copy(tmp_path_factory.mktemp("data-edited"))
+    unchanged = book.build()
     book.edit("data/raw/border_lengths.csv", ",1300,,approx,", ",1310,,approx,")
-    code, output = book.build()
+    return book, unchanged, book.build()
+
+
+def test_a_data_change_re_executes_exactly_its_readers(data_edited):
+    book, (code, output), edited = data_edited
+    assert code == 0 and executed(output) == set(), "an unchanged book executed a notebook"
+    code, output = edited
     assert code == 0, output[-3000:]
     assert executed(output) == {"01-introduction"}
-    page = (tmp_path / "_build" / "html" / "chapters" / "01-introduction.html").read_text()
-    register = (tmp_path / "_build" / "html" / "chapters" / "numbers.html").read_text()
+    page = (book.root / "_build" / "html" / "chapters" / "01-introduction.html").read_text()
+    register = (book.root / "_build" / "html" / "chapters" / "numbers.html").read_text()
     assert "about 1,310 km" in page and "about 1,310 km" in register
-    catalogue = (tmp_path / "_build" / "html" / "chapters" / "data.html").read_text()
-    assert freshness.checksum(tmp_path / "data/raw/border_lengths.csv")[:12] in catalogue
+    catalogue = (book.root / "_build" / "html" / "chapters" / "data.html").read_text()
+    assert freshness.checksum(book.root / "data/raw/border_lengths.csv")[:12] in catalogue
 
 
 def test_a_bare_jupyter_book_build_re_executes_the_importers_of_a_changed_helper(tmp_path, built):
@@ -173,8 +182,8 @@ def test_an_unchanged_book_is_not_rebuilt_and_a_missing_output_is(tmp_path, buil
     assert code == 0 and "Running Sphinx" in output and (html / "index.html").exists()
 
 
-def test_the_reproducibility_page_shows_the_latest_verification(tmp_path):
-    book = Project(tmp_path)
+def test_the_reproducibility_page_shows_the_latest_verification(tmp_path, built):
+    book = built.copy(tmp_path)
     report = tmp_path / "_build" / "verify" / "report.json"
     page = tmp_path / "_build" / "html" / "chapters" / "reproducibility.html"
     for identical, verdict in ((False, "differences found"), (True, "everything identical")):
@@ -187,11 +196,21 @@ def test_the_reproducibility_page_shows_the_latest_verification(tmp_path):
         assert f"last reported {verdict}" in page.read_text(encoding="utf-8")
 
 
-def test_a_new_page_reaches_the_sidebar_of_every_page(tmp_path, built):
-    book = built.copy(tmp_path)
-    # A first build in the copy writes every page (Sphinx sees a new folder); an edit makes it run.
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory, built):
+    """A copy of the small book built once after a prose edit: a first build in a copy writes
+    every page (Sphinx sees a new folder), so what the next build writes is its own doing. The
+    two tests that change it (a new page, then an edit to the extension) go on from each other's
+    state; each checks every page its change must reach."""
+    book = built.copy(tmp_path_factory.mktemp("rebuilt"))
     book.edit(CHAPTER, "## The plan of the book", "## The plan of this book")
-    assert book.build()[0] == 0
+    code, output = book.build()
+    assert code == 0, output[-3000:]
+    return book
+
+
+def test_a_new_page_reaches_the_sidebar_of_every_page(rebuilt):
+    book, tmp_path = rebuilt, rebuilt.root
     (tmp_path / "chapters" / "extra.md").write_text("# An extra appendix\n\nSome words.\n", encoding="utf-8")
     book.edit("_toc.yml", "  - file: chapters/bibliography",
               "  - file: chapters/extra\n  - file: chapters/bibliography")
@@ -202,11 +221,8 @@ def test_a_new_page_reaches_the_sidebar_of_every_page(tmp_path, built):
         assert "An extra appendix" in html, f"{page} does not list the new page in its sidebar"
 
 
-def test_an_edit_to_the_extension_reaches_every_page(tmp_path, built):
-    book = built.copy(tmp_path)
-    # A first build in the copy writes every page (Sphinx sees a new folder); an edit makes it run.
-    book.edit(CHAPTER, "## The plan of the book", "## The plan of this book")
-    assert book.build()[0] == 0
+def test_an_edit_to_the_extension_reaches_every_page(rebuilt):
+    book, tmp_path = rebuilt, rebuilt.root
     book.edit("borderbook/sphinxext/html.py", 'dataset.mode ||= "auto";', 'dataset.mode ||= "auto"; /* edited */')
     code, output = book.build()
     assert code == 0, output[-3000:]
@@ -237,14 +253,12 @@ def test_a_chapter_that_no_longer_runs_leaves_the_register(tmp_path, built):
 
 # Fail closed, round two (issue 12): each of these failed on main before the redesign.
 
-def test_a_reverted_data_edit_never_leaves_its_values_in_the_book(project):
+def test_a_reverted_data_edit_never_leaves_its_values_in_the_book(data_edited):
     # main: the revert restored the register's old run, the cache served the edit's execution,
     # and the HTML printed the discarded value while numbers.json said the right one.
-    lengths = "data/raw/border_lengths.csv"
-    original = (project.root / lengths).read_text(encoding="utf-8")
-    project.edit(lengths, ",1300,,approx,", ",1310,,approx,")
-    assert project.build()[0] == 0 and "about 1,310 km" in project.page("01-introduction")
-    (project.root / lengths).write_text(original, encoding="utf-8")
+    project, _, (code, output) = data_edited      # the last test to use it: it changes it
+    assert code == 0 and "about 1,310 km" in project.page("01-introduction"), output[-3000:]
+    project.edit("data/raw/border_lengths.csv", ",1310,,approx,", ",1300,,approx,")
     code, output = project.build()
     assert code == 0, output[-3000:]
     assert executed(output) == {"01-introduction"}

@@ -1,5 +1,8 @@
 """A reviewer's `make verify` and a re-executor's `make reproduce`: they pass, and they catch
-changes. Each runs in a scratch copy of the whole project, never in the real tree."""
+changes. Each runs in a scratch copy of the project, never in the real tree: the whole book where
+a test needs every chapter (everything identical, a parameter of one chapter), the small book of
+the e2e layer where the changes are all in its chapters (a tampered register, a data cell), so a
+run executes three chapters, not ten."""
 
 import json
 
@@ -23,11 +26,13 @@ def test_verify_finds_everything_identical(whole):
     assert report["data"]["count"] >= 15
 
 
-def test_verify_names_a_changed_figure_number_csv_row_and_data_cell(tmp_path, whole):
-    copy = whole.copy(tmp_path)
+def test_verify_names_a_changed_figure_number_csv_row_and_data_cell(tmp_path, built):
+    # The small book publishes only its chapters' files (record.prune), all of which verify regenerates.
+    copy = built.copy(tmp_path)
     figures = copy.root / "figures"
     register = json.loads((figures / "numbers.json").read_text())
     figure = sorted(figures.glob("fig-*.svg"))[0]
+    assert register["figures"][figure.stem]["chapter"] == "01-introduction"
     figure.write_bytes(figure.read_bytes().replace(b"<svg", b"<svg ", 1))             # one byte more
     register["numbers"]["length-afp"]["text"] = "about 1,301 km"                      # one number
     (figures / "numbers.json").write_text(json.dumps(register, indent=1, ensure_ascii=False))
@@ -44,7 +49,7 @@ def test_reproduce_refuses_an_unknown_parameter(whole):
     assert code == 2 and "no chapter declares no_such_parameter" in output
 
 
-def test_reproduce_with_a_parameter_changes_its_outputs_and_nothing_published(tmp_path, whole):
+def test_reproduce_with_a_parameter_changes_its_outputs_and_nothing_published(tmp_path, whole, built):
     before = tree_digest(whole.root / "figures"), tree_digest(whole.root / "data")
     code, output = whole.run("reproduce", "fx_date=2021-10-08", "--out", str(tmp_path / "out"))
     assert code == 0, output[-2000:]
@@ -59,5 +64,8 @@ def test_reproduce_with_a_parameter_changes_its_outputs_and_nothing_published(tm
     assert (tmp_path / "out" / "figures" / "fig-prices.svg").read_bytes() != \
         (whole.root / "figures" / "fig-prices.svg").read_bytes()
     assert len(list((tmp_path / "out").glob("*.ipynb"))) >= 7
-    code, output = whole.run("reproduce", "fx_date=2021-10-08", "--out", str(tmp_path / "out"))
+    # A folder made by reproduce is emptied and reused: by the small book's run, three chapters.
+    code, output = built.run("reproduce", "--out", str(tmp_path / "out"))
     assert code == 0, "a folder made by reproduce is emptied and reused"
+    assert not (tmp_path / "out" / "03-closed-border.ipynb").exists(), "the earlier run's outputs were kept"
+    assert (tmp_path / "out" / "01-introduction.ipynb").exists()
