@@ -11,14 +11,16 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 
 import pytest
 
 from borderbook import freshness, record
 from tests.conftest import tree_digest
-from tests.e2e.conftest import executed
+from tests.e2e.conftest import Project, executed
 
 CHAPTER = "chapters/01-introduction.md"
+EDITIONS = ("html", "pdf", "epub")
 
 
 #: Bad prose, each caught by Sphinx with its own warning; all go into one build (-W --keep-going
@@ -123,12 +125,12 @@ def test_tex_missing_gives_the_packages_to_install(built):
 @pytest.fixture(scope="module")
 def data_edited(tmp_path_factory, built):
     """A copy of the small book built unchanged, then with one cell of a data file edited, and
-    built again: the outputs of both builds. Tests that only read it share it; the one that
-    goes on from it (reverting the edit) comes last in this file."""
+    built again, each time in its three editions: the outputs of both builds. Tests that only
+    read it share it; the one that goes on from it (reverting the edit) comes last in this file."""
     book = built.copy(tmp_path_factory.mktemp("data-edited"))
-    unchanged = book.build()
+    unchanged = book.run("build", *EDITIONS)
     book.edit("data/raw/border_lengths.csv", ",1300,,approx,", ",1310,,approx,")
-    return book, unchanged, book.build()
+    return book, unchanged, book.run("build", *EDITIONS)
 
 
 def test_a_data_change_re_executes_exactly_its_readers(data_edited):
@@ -142,6 +144,30 @@ def test_a_data_change_re_executes_exactly_its_readers(data_edited):
     assert "about 1,310 km" in page and "about 1,310 km" in register
     catalogue = (book.root / "_build" / "html" / "chapters" / "data.html").read_text()
     assert freshness.checksum(book.root / "data/raw/border_lengths.csv")[:12] in catalogue
+
+
+def _read(project: Project, kind: str) -> list[str]:
+    """The documents the ``kind`` build read, from its log."""
+    log = (project.root / "_build" / "logs" / f"{kind}.log").read_text(encoding="utf-8")
+    return re.findall(r"reading sources\.\.\. .*?\[\s*\d+%\]\s*(?:\x1b\[[0-9;]*m)*([\w/-]+)", log)
+
+
+def test_the_pdf_and_the_epub_read_nothing_and_still_follow_a_data_edit(data_edited):
+    # One read per build (borderbook.build): the edit changes no page's source; the HTML reads
+    # the pages that show the number again (for their data), the PDF and the EPUB take that
+    # read and read nothing themselves...
+    book, _, (code, output) = data_edited
+    assert code == 0, output[-3000:]
+    assert "chapters/01-introduction" in _read(book, "html")
+    assert _read(book, "pdf") == [] and _read(book, "epub") == []
+    # ... and each edition prints the new value, the EPUB too, though its page's source is
+    # older than the page it wrote before.
+    with zipfile.ZipFile(book.root / "_build" / "epub" / "taliban-at-the-border.epub") as epub:
+        page = epub.read("chapters/01-introduction.xhtml").decode()
+    assert "about 1,310 km" in page and "about 1,300 km" not in page
+    pdf = subprocess.run(["pdftotext", str(book.root / "_build" / "pdf" / "taliban-at-the-border.pdf"), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "about 1,310 km" in pdf and "about 1,300 km" not in pdf
 
 
 def test_a_bare_jupyter_book_build_re_executes_the_importers_of_a_changed_helper(tmp_path, built):
