@@ -13,7 +13,10 @@ import signal
 import sys
 from contextlib import contextmanager
 
-from borderbook import build, data, execute, paths, release, reproduce, verify
+from borderbook import build, paths
+
+# The other commands' modules are imported when they run: they bring pandas and frictionless
+# (most of a second), and a `make book` with nothing to do costs a checksum of the tree.
 
 INTERRUPTED = 130
 
@@ -23,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     again = commands.add_parser("reproduce", help="re-execute every chapter into _build/reproduce/")
     again.add_argument("parameters", nargs="*", help="name=value, passed to the chapters that declare name")
-    again.add_argument("--out", default=str(reproduce.DEFAULT_OUT), help="output folder")
+    again.add_argument("--out", help="output folder (default: _build/reproduce)")
     commands.add_parser("verify", help="regenerate from data/ and compare with figures/")
     commands.add_parser("release", help="write _build/release/<slug>-<version>.zip (clean tree, verified)")
     builder = commands.add_parser("build", help="build the book; replace the outputs only on success")
@@ -50,6 +53,8 @@ def _run(arguments) -> int:
             return 1
         return 0
     if arguments.command == "release":
+        from borderbook import release
+
         try:
             archive = release.make()
         except (release.ReleaseError, build.BuildError) as error:
@@ -58,15 +63,20 @@ def _run(arguments) -> int:
         print(f"Release: {archive}")
         return 0
     if arguments.command == "reproduce":
+        from borderbook import data, execute, reproduce
+
         try:
-            results = reproduce.run(reproduce.parse(arguments.parameters), arguments.out)
+            out = arguments.out or str(reproduce.DEFAULT_OUT)
+            results = reproduce.run(reproduce.parse(arguments.parameters), out)
         except (reproduce.ParameterError, data.DataError, execute.TocError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
         for chapter, result in results.items():
             print(f"{chapter}: {result['seconds']} s, parameters {result['parameters'] or 'none'}")
-        print(f"Outputs: {arguments.out}")
+        print(f"Outputs: {out}")
         return 0
+    from borderbook import verify
+
     report = verify.run()
     print(verify.render(report))
     print(f"Report: {paths.VERIFY_REPORT.with_suffix('.md')} and {paths.VERIFY_REPORT.name}")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from borderbook import cache, freshness, kernels, paths, record, warm
+from borderbook import cache, freshness, kernels, paths, record
 
 CONFIG = paths.ROOT / "_config.yml"
 STAGING = paths.BUILD / "staging"
@@ -138,6 +138,8 @@ def run(log=print) -> list[Path]:
         log(f"[borderbook] {path.relative_to(paths.ROOT)}: executing ({'; '.join(reasons)})")
     shutil.rmtree(STAGING, ignore_errors=True)
     cache.drop(config["cache"], {path.stem for path in stale})
+    from borderbook import warm   # jupyter_client: not imported by a build with nothing to run
+
     jobs = min(len(stale), os.cpu_count() or 1)
     failures = []
     try:
@@ -169,6 +171,8 @@ def _execute(path: Path, config: dict) -> tuple[Path, float, str | None]:
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
     from jupyter_cache.executors.utils import single_nb_execution
+
+    from borderbook import warm
 
     os.environ[record.STAGING] = str(STAGING)
     notebook = _read(path)

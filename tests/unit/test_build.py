@@ -78,3 +78,20 @@ def test_a_bad_reproduce_parameter_says_what_to_do(tmp_path, arguments, message)
 
     with pytest.raises(reproduce.ParameterError, match=message):
         reproduce.run(reproduce.parse(arguments), tmp_path / "out")
+
+
+def test_a_build_with_nothing_to_do_imports_nothing_heavy():
+    # A no-op `make book` costs a checksum of the tree: the command line, the build and the
+    # check of _toc.yml import none of the libraries of the chapters, the kernels or Sphinx
+    # (pandas and frictionless alone took most of a second of every no-op build).
+    import ast
+    import subprocess
+    import sys
+
+    code = ("import sys; import borderbook.__main__; from borderbook import execute; execute.pages(); "
+            "print(sorted({name.split('.')[0] for name in sys.modules}))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    heavy = {"pandas", "frictionless", "matplotlib", "jupyter_client", "jupyter_cache", "nbclient", "sphinx",
+             "myst_nb"}
+    imported = heavy & set(ast.literal_eval(loaded))
+    assert not imported, f"imported: {sorted(imported)}"
