@@ -43,9 +43,9 @@ CODE = ("chapters/03-closed-border.md", ":tags: [parameters, remove-cell]\n\n")
 CSV = ("data/raw/border_lengths.csv", ",1300,,approx,")
 MODES = MappingProxyType({
     "ours": "this book: `python -m borderbook build html pdf epub`, what `make book` runs (the "
-            "chapters to run execute first, in parallel; the HTML reads the documents, then the PDF "
-            "and the EPUB are written from that read side by side, each under -W; nothing runs when "
-            "no source changed)",
+            "chapters to run execute first, in parallel; a first build reads the documents once, "
+            "for the HTML, and writes the PDF and the EPUB from that read side by side; after an "
+            "edit the three build side by side, each under -W; nothing runs when no source changed)",
     "stock": "the same book built by stock Jupyter Book 1: `jupyter-book build .`, then "
              "`--builder pdflatex`, then the EPUB, one after the other under -W in one _build (the PDF "
              "and the EPUB reuse the HTML's read), with MyST-NB executing the chapters one by one "

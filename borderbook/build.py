@@ -4,8 +4,8 @@ When no source of the project has changed since the last successful build of an 
 (:func:`inputs_digest`), there is nothing to do for it and Sphinx is not started: a no-op
 ``make book`` costs a checksum of the tree. Otherwise the chapters that need executing
 run first, in parallel (:mod:`borderbook.execute`); then Jupyter Book builds each output
-in its own work folder (``_build/work/html``, ``…/pdf``, ``…/epub``) from one read of the
-documents (:func:`_build_each`). Only an output whose build succeeds with no warning is
+in its own work folder (``_build/work/html``, ``…/pdf``, ``…/epub``); a first build reads
+the documents once for all three (:func:`_build_each`). Only an output whose build succeeds with no warning is
 copied over ``_build/html``, ``_build/pdf`` or ``_build/epub``; the published PDF and EPUB
 are also copied into the HTML (``_build/html/editions/``), whose sidebar links them. A
 failed build prints a short diagnosis — which chapter, what went wrong, what to do — and
@@ -124,22 +124,32 @@ def _restore_quietly(folder: Path, files: dict[str, bytes]) -> None:
 def _build_each(kinds: list[str]) -> dict[str, str | None]:
     """Build each of ``kinds``; ``{kind: what failed, or None}``.
 
-    The documents are read once: the HTML builds first, alone, and its read (Sphinx's
-    environment and doctrees) is copied to the PDF's and the EPUB's work folders, which then
-    write their editions side by side without reading a document again. Each edition keeps
-    its own form where the forms differ (``only`` nodes, post-transforms), so the copy serves
-    them all. When the HTML fails, the others are not built: they would fail the same way."""
-    rest = [kind for kind in kinds if kind != "html"]
-    if "html" not in kinds or not rest:
-        with ThreadPoolExecutor(max_workers=len(kinds)) as pool:
-            return dict(zip(kinds, pool.map(_build_one, kinds)))
-    problem = _build_one("html")
-    if problem:
-        return {"html": problem}
-    for kind in rest:
+    Reading the documents is most of a first build. So an edition without a read of its own
+    (a first build, outputs removed) is given the HTML's (Sphinx's environment and doctrees),
+    after the HTML has built when it has to, and is written from it without reading a
+    document again; each edition keeps its own form where the forms differ (``only`` nodes,
+    post-transforms). Once each edition has a read of its own, a build reads only the pages
+    an edit touched, and the editions build side by side, each reading those few pages:
+    waiting for the HTML would cost more than the reading saves. When the HTML fails, the
+    others are not built: they would fail the same way."""
+    problems = {}
+    first = [kind for kind in kinds if kind != "html" and not _has_read(kind)]
+    if first and "html" in kinds:
+        problems["html"] = _build_one("html")
+        if problems["html"]:
+            return problems
+    seeded = set(first) if _has_read("html") else set()
+    for kind in seeded:
         _seed(kind)
+    rest = [kind for kind in kinds if kind not in problems]
     with ThreadPoolExecutor(max_workers=len(rest)) as pool:
-        return {"html": None, **dict(zip(rest, pool.map(_build_one, rest, [True] * len(rest))))}
+        problems.update(zip(rest, pool.map(_build_one, rest, [kind in seeded for kind in rest])))
+    return problems
+
+
+def _has_read(kind: str) -> bool:
+    """Whether ``kind``'s work folder holds a read of the documents (Sphinx's environment)."""
+    return (WORK / kind / "_build" / ".doctrees" / "environment.pickle").exists()
 
 
 def _seed(kind: str) -> None:
