@@ -5,11 +5,11 @@ When no source of the project has changed since the last successful build of an 
 ``make book`` costs a checksum of the tree. Otherwise the chapters that need executing
 run first, in parallel (:mod:`borderbook.execute`); then Jupyter Book builds each output
 in its own work folder (``_build/work/html``, ``…/pdf``, ``…/epub``); a first build reads
-the documents once for all three (:func:`_build_each`). Only an output whose build succeeds with no warning is
-copied over ``_build/html``, ``_build/pdf`` or ``_build/epub``; the published PDF and EPUB
-are also copied into the HTML (``_build/html/editions/``), whose sidebar links them. A
-failed build prints a short diagnosis — which chapter, what went wrong, what to do — and
-leaves the previous output as it was.
+the documents once for all three (:func:`_build_each`). Only an output whose build
+succeeds with no warning is copied over ``_build/html``, ``_build/pdf`` or ``_build/epub``;
+the published PDF and EPUB are also copied into the HTML (``_build/html/editions/``),
+whose sidebar links them. A failed build prints a short diagnosis — which chapter, what
+went wrong, what to do — and leaves the previous output as it was.
 """
 
 import ctypes
@@ -158,10 +158,10 @@ def _seed(kind: str) -> None:
     shutil.rmtree(doctrees, ignore_errors=True)
     shutil.copytree(WORK / "html" / "_build" / ".doctrees", doctrees)
     if kind == "epub":
-        # The EPUB builder writes only the pages whose output is older than their source: a
-        # page the HTML read again for its data, not its source, would keep its old text. (The
-        # LaTeX builder writes the whole book each time; its folder keeps the aux files that
-        # spare XeLaTeX passes.)
+        # The EPUB builder writes only the pages whose output is older than their source:
+        # pages left from an earlier read (its environment gone, its pages not) would keep
+        # their old text. (The LaTeX builder writes the whole book each time; its folder
+        # keeps the aux files that spare XeLaTeX passes.)
         shutil.rmtree(WORK / kind / "_build" / OUTPUT[kind], ignore_errors=True)
 
 
