@@ -10,6 +10,7 @@ commit what they published (:func:`borderbook.record.commit`). A chapter that fa
 reported here, with the cell and the error, and nothing is published.
 """
 
+import asyncio
 import difflib
 import os
 import re
@@ -184,6 +185,10 @@ def _execute(path: Path, config: dict) -> tuple[Path, float, str | None]:
             notebook, cwd=str(path.parent), allow_errors=False, timeout=config["timeout"],
             meta_override=True, shutdown_kernel="immediate",
             **(warm.config(config["kernels"]) if config.get("kernels") else {})))
+    except asyncio.CancelledError:
+        # Ctrl-C reached this worker inside nbclient's event loop. The build was interrupted:
+        # say so as the build does (the pool hands this back to it), not with a traceback.
+        raise KeyboardInterrupt from None
     except Exception as error:   # a kernel that died, a timeout: reported like a failing cell
         return path, 0.0, _explain(error)
     if result.err is not None:

@@ -3,7 +3,7 @@ table of contents)."""
 
 import pytest
 
-from borderbook import build, execute
+from borderbook import build, execute, paths, record
 
 LOG = """[html] reading sources... [100%] chapters/01-introduction
 /book/chapters/01-introduction.md:195: WARNING: footnote [^missing] has no definition
@@ -95,3 +95,20 @@ def test_a_build_with_nothing_to_do_imports_nothing_heavy():
              "myst_nb"}
     imported = heavy & set(ast.literal_eval(loaded))
     assert not imported, f"imported: {sorted(imported)}"
+
+
+def test_a_worker_stopped_by_ctrl_c_reports_an_interruption(monkeypatch):
+    # Ctrl-C reaches the chapters' workers with the build; in one, nbclient's event loop turned it
+    # into asyncio's CancelledError, which the pool handed back to the build: a traceback and
+    # exit 1 instead of "Interrupted; nothing published" and 130 (seen once in a clean-clone run).
+    import asyncio
+
+    import jupyter_cache.executors.utils
+
+    def interrupted(*args, **kwargs):
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(jupyter_cache.executors.utils, "single_nb_execution", interrupted)
+    monkeypatch.setenv(record.STAGING, "")   # the worker sets it: put back after the test
+    with pytest.raises(KeyboardInterrupt):
+        execute._execute(paths.CHAPTERS / "01-introduction.md", {"timeout": 10, "cache": None})
