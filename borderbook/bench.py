@@ -33,7 +33,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from borderbook import paths
-from borderbook.build import diagnose
+from borderbook.build import BUILDERS, KINDS, diagnose
 
 RUNS = 3
 SCENARIOS = ("cold", "rewrite", "noop", "prose", "code", "csv", "verify")
@@ -64,10 +64,6 @@ STOCK_LACKS = (
     "no checks: typed quantities, unknown sources, unused numbers and figures without captions pass",
     "no all-or-nothing publishing: a failed build leaves half-written outputs",
 )
-#: Jupyter Book's builder options for each output, in the order stock builds them.
-STOCK_BUILDERS = ((), ("--builder", "pdflatex"), ("--builder", "custom", "--custom-builder", "epub"))
-
-
 class Copy:
     """A scratch copy of the project, built one way: "ours", "stock" (plain cache) or "forced"."""
 
@@ -108,8 +104,9 @@ class Copy:
         else:
             times, log = {"wall": 0.0, "cpu": 0.0, "load": os.getloadavg()[0]}, ""
             jupyter_book = str(Path(sys.executable).with_name("jupyter-book"))
-            for builder in STOCK_BUILDERS:
-                part, output = self.run(jupyter_book, "build", ".", *builder, "-n", "-W", "--keep-going")
+            for kind in KINDS:   # HTML, PDF, EPUB, with the same builder options as ours
+                part, output = self.run(jupyter_book, "build", ".", *BUILDERS[kind], "-n", "-W",
+                                        "--keep-going")
                 times["wall"] += part["wall"]
                 times["cpu"] += part["cpu"]
                 log += output

@@ -4,10 +4,10 @@ MyST-NB executes notebooks one after the other while Sphinx reads them. Before a
 this runs the chapters that :func:`borderbook.freshness.stale` names side by side over the
 machine's cores, each in a warm kernel forked from a process that has imported the heavy
 modules once (:mod:`borderbook.warm`), and stores each execution in the same cache, read
-exactly as MyST-NB reads it: Sphinx then finds every chapter cached and executes nothing. The chapters
-publish into a staging folder; only when every one of them succeeded does the build
-commit what they published (:func:`borderbook.record.commit`). A chapter that fails is
-reported here, with the cell and the error, and nothing is published.
+exactly as MyST-NB reads it: Sphinx then finds every chapter cached and executes nothing.
+The chapters publish into a staging folder; only when every one of them succeeded does the
+build commit what they published (:func:`borderbook.record.commit`). A chapter that fails
+is reported here, with the cell and the error, and nothing is published.
 """
 
 import asyncio
@@ -168,7 +168,7 @@ def _read(path: Path):
 
 def _execute(path: Path, config: dict) -> tuple[Path, float, str | None]:
     """Run one chapter in its own kernel, as MyST-NB does, and cache it (in a worker process): a
-    kernel forked by the warm-kernel server at ``config["kernels"]``, else a fresh one."""
+    kernel forked by the warm-kernel server at ``config["kernels"]``."""
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
     from jupyter_cache.executors.utils import single_nb_execution
@@ -184,7 +184,7 @@ def _execute(path: Path, config: dict) -> tuple[Path, float, str | None]:
         result = kernels.run(lambda: single_nb_execution(
             notebook, cwd=str(path.parent), allow_errors=False, timeout=config["timeout"],
             meta_override=True, shutdown_kernel="immediate",
-            **(warm.config(config["kernels"]) if config.get("kernels") else {})))
+            **warm.config(config["kernels"])))
     except asyncio.CancelledError:
         # Ctrl-C reached this worker inside nbclient's event loop. The build was interrupted:
         # say so as the build does (the pool hands this back to it), not with a traceback.

@@ -111,4 +111,4 @@ def test_a_worker_stopped_by_ctrl_c_reports_an_interruption(monkeypatch):
     monkeypatch.setattr(jupyter_cache.executors.utils, "single_nb_execution", interrupted)
     monkeypatch.setenv(record.STAGING, "")   # the worker sets it: put back after the test
     with pytest.raises(KeyboardInterrupt):
-        execute._execute(paths.CHAPTERS / "01-introduction.md", {"timeout": 10, "cache": None})
+        execute._execute(paths.CHAPTERS / "01-introduction.md", {"timeout": 10, "cache": None, "kernels": ""})
