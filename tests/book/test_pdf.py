@@ -347,10 +347,10 @@ def test_table_cells_are_ragged_right_not_stretched():
     page = next(number for number, text in enumerate((p.extract_text() for p in PdfReader(PDF).pages), 1)
                 if "How it is stated" in text)
     words = _words(page)
-    space = statistics.median(right_left for right_left in
-                              (b[0] - a[2] for a, b in zip(words, words[1:]) if abs(a[1] - b[1]) < 1) if right_left > 0)
+    gaps_on_lines = [b[0] - a[2] for a, b in zip(words, words[1:]) if abs(a[1] - b[1]) < 1]
+    space = statistics.median(gap for gap in gaps_on_lines if gap > 0)
     cell = next(i for i, word in enumerate(words) if word[3] == "official")
-    line = [word for word in words[cell:cell + 4]]
+    line = words[cell:cell + 4]
     assert [word[3] for word in line] == ["official", "total", "of", "the"]
     gaps = [b[0] - a[2] for a, b in zip(line, line[1:])]
     assert max(gaps) < 1.3 * space, f"gaps {gaps} in a table cell, a space is {space:.1f} pt"
