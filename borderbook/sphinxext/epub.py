@@ -26,7 +26,7 @@ from borderbook import release
 def setup(app):
     app.add_post_transform(NumbersInEpub)
     app.add_post_transform(DownloadsInEpub)
-    app.connect("builder-inited", identity, priority=400)   # before the epub builder checks them (500)
+    app.connect("config-inited", identity)
     app.connect("builder-inited", repair_files)
     app.connect("html-page-context", no_scripts)
 
@@ -67,16 +67,17 @@ def repair_svg(text: str) -> str:
     return re.sub(r"<path(?![^>]*\sd=)", '<path d="M 0 0"', text)
 
 
-def identity(app):
+def identity(app, config):
     """The EPUB's identifier and version, from CITATION.cff (:func:`borderbook.release.edition`).
-    Only for the EPUB, whose metadata carries them (the others print them on the cite page)."""
-    if app.builder.name != "epub":
-        return
+
+    Set for every builder, and before Sphinx compares the configuration with the read it keeps:
+    these values count as part of the read ('env'), so set for the EPUB alone, after its read
+    was loaded, they made every EPUB build read the whole book again. The other editions
+    print the version on the cite page."""
     edition = release.edition()
-    app.config.epub_identifier = edition["identifier"]
-    app.config.epub_uid = edition["identifier"]   # the NCX's uid must be the identifier (an XML name)
-    app.config.epub_scheme = "borderbook"
-    app.config.version = app.config.release = edition["version"]
+    config.epub_identifier = config.epub_uid = edition["identifier"]   # the NCX's uid is an XML name
+    config.epub_scheme = "borderbook"
+    config.version = edition["version"]   # not `release`: the PDF would print it in its headers
 
 
 class NumbersInEpub(SphinxPostTransform):
