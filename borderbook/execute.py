@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from borderbook import cache, freshness, kernels, paths, record
+from borderbook import cache, freshness, paths, record
 
 CONFIG = paths.ROOT / "_config.yml"
 STAGING = paths.BUILD / "staging"
@@ -181,10 +181,9 @@ def _execute(path: Path, config: dict) -> tuple[Path, float, str | None]:
     try:
         # The kernel is stopped at once when the notebook ends: its outputs are all in by then,
         # and a graceful shutdown costs about half a second per chapter.
-        result = kernels.run(lambda: single_nb_execution(
-            notebook, cwd=str(path.parent), allow_errors=False, timeout=config["timeout"],
-            meta_override=True, shutdown_kernel="immediate",
-            **warm.config(config["kernels"])))
+        result = single_nb_execution(notebook, cwd=str(path.parent), allow_errors=False,
+                                     timeout=config["timeout"], meta_override=True,
+                                     shutdown_kernel="immediate", **warm.config(config["kernels"]))
     except asyncio.CancelledError:
         # Ctrl-C reached this worker inside nbclient's event loop. The build was interrupted:
         # say so as the build does (the pool hands this back to it), not with a traceback.

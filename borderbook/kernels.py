@@ -1,13 +1,12 @@
 """Kernel start-up in parallel worker processes, retried when it loses a port race.
 
-``make book``, ``make reproduce`` and ``make verify`` run chapters side by side, each in
-a worker process that starts its own kernel. jupyter_client picks a kernel's TCP ports
-by asking the system for free ones and lets the kernel bind them a moment later; a kernel
-starting at the same moment in another process can take one of them first. The loser
-dies before it answers ("Kernel died before replying to kernel_info"), seen in CI on a
-two-core machine. Warm kernels (:mod:`borderbook.warm`) race alike: the worker picks the
-ports, the forked kernel binds them. No cell has run by then, so starting again is safe
-and changes nothing.
+``make reproduce`` and ``make verify`` run chapters side by side, each in a worker process
+that starts its own fresh kernel. jupyter_client picks a kernel's TCP ports by asking the
+system for free ones and lets the kernel bind them a moment later; a kernel starting at the
+same moment in another process can take one of them first. The loser dies before it answers
+("Kernel died before replying to kernel_info"), seen in CI on a two-core machine. No cell has
+run by then, so starting again is safe and changes nothing. (``make book``'s warm kernels talk
+over Unix sockets of their own, :mod:`borderbook.warm`, and do not race.)
 """
 
 from typing import Callable, TypeVar

@@ -76,16 +76,23 @@ def config(address: str) -> dict:
     """The arguments of nbclient (and jupyter-cache's ``single_nb_execution``) for a warm kernel."""
     from traitlets.config import Config
 
-    return {"kernel_manager_class": KernelManager, "config": Config({"KernelManager": {"server": address}})}
+    return {"kernel_manager_class": KernelManager,
+            "config": Config({"KernelManager": {"server": address, "transport": "ipc"}})}
 
 
 class KernelManager(AsyncKernelManager):
-    """jupyter_client's kernel manager, with a kernel forked by the server at ``server``."""
+    """jupyter_client's kernel manager, with a kernel forked by the server at ``server``.
+
+    The kernel talks over Unix sockets named after it in the server's folder, not TCP ports:
+    ports picked by one worker and bound a moment later by its kernel can be taken by another
+    chapter's kernel in between (:mod:`borderbook.kernels`), and ipykernel warns that TCP
+    traffic is not encrypted."""
 
     server = Unicode(help="the fork server's socket").tag(config=True)
 
     async def _async_pre_start_kernel(self, **kw):
         self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
+        self.ip = os.path.join(os.path.dirname(self.server), self.kernel_id)
         if self.provisioner is None:   # what jupyter_client does, with this provisioner
             self.provisioner = Provisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
                                            parent=self)

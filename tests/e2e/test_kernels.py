@@ -1,4 +1,5 @@
-"""Chapters run side by side: a kernel that loses a port to another kernel is started again."""
+"""Chapters run side by side: a fresh kernel that loses a port to another kernel is started
+again; a warm kernel (make book) takes no port."""
 
 import atexit
 import socket
@@ -20,8 +21,7 @@ def taken_port():
         yield holder.getsockname()[1]
 
 
-@pytest.mark.parametrize("start", ["fresh", "warm"])   # warm: forked by borderbook.warm, as in a build
-def test_a_kernel_that_loses_its_ports_is_started_again(monkeypatch, taken_port, start):
+def test_a_kernel_that_loses_its_ports_is_started_again(monkeypatch, taken_port):
     offered = []
     free_port = LocalPortCache.find_available_port
 
@@ -34,19 +34,34 @@ def test_a_kernel_that_loses_its_ports_is_started_again(monkeypatch, taken_port,
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("6 * 7")])
     clients = []
 
-    def execute(**start):
-        clients.append(NotebookClient(notebook, timeout=60, kernel_name="python3", **start))
+    def execute():
+        clients.append(NotebookClient(notebook, timeout=60, kernel_name="python3"))
         return clients[-1].execute()
 
-    if start == "warm":
-        with warm.server() as address:
-            kernels.run(lambda: execute(**warm.config(address)))
-    else:
-        kernels.run(execute)
+    kernels.run(execute)
     for client in clients:   # nbclient leaves an exit hook for the kernel that died (a worker never runs it)
         atexit.unregister(client._cleanup_kernel)
     assert len(offered) > 5, "the first kernel start should have lost the race"
     assert notebook.cells[0].outputs[0]["data"]["text/plain"] == "42"
+
+
+def test_a_warm_kernel_takes_no_port_and_warns_of_nothing(monkeypatch, capfd):
+    # A build's kernels talk over Unix sockets of their own: no port to lose to another
+    # chapter's kernel, and no warning in the build's output that the traffic is unencrypted
+    # (printed for every chapter before).
+    def no_port(cache, ip):
+        raise AssertionError("a warm kernel asked for a TCP port")
+
+    monkeypatch.setattr(LocalPortCache, "find_available_port", no_port)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from ipykernel.connect import get_connection_info\n"
+        "info = get_connection_info(unpack=True)\n"
+        "print(info['transport'], info['ip'])")])
+    with warm.server() as address:
+        NotebookClient(notebook, timeout=60, kernel_name="python3", **warm.config(address)).execute()
+    transport, where = notebook.cells[0].outputs[0]["text"].split()
+    assert transport == "ipc" and where.startswith(address.rpartition("/")[0] + "/")
+    assert "WARNING" not in capfd.readouterr().err
 
 
 @pytest.mark.parametrize("message, attempts", [
