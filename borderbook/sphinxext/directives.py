@@ -64,67 +64,80 @@ class NumbersRegister(SphinxDirective):
         return [full, compact]
 
     def _full(self, numbers: dict) -> list:
+        chapters = sorted({n["chapter"] for n in numbers.values()})
         lines = []
-        for chapter in sorted({n["chapter"] for n in numbers.values()}):
+        for chapter in chapters:
             title = self.env.titles.get(f"{paths.CHAPTER_DOCS}{chapter}")
-            # longtable: Sphinx sets a table of fewer than 30 rows in one that cannot break
-            # across PDF pages, and a chapter's numbers run longer than a page.
-            lines += [f"## {title.astext() if title else chapter}", "", "```{list-table}", ":header-rows: 1",
-                      ":widths: 22 18 30 30", ":class: bb-register longtable", "",
-                      "* - Number", "  - As printed", "  - Formula and inputs", "  - Sources"]
-            for name, number in sorted(numbers.items()):
-                if number["chapter"] != chapter:
-                    continue
-                statements = f" (paper: {', '.join(number['statements'])})" if number["statements"] else ""
-                # Plain text, not code: in the PDF, code does not wrap inside a table cell.
-                lines += [f'* - <span class="bb-anchor" id="number-{name}"></span>{_escape(name)}',
-                          f"  - {_escape(number['text'])}",
-                          f"  - {_escape(number['formula'])}; "
-                          f"from {_escape(_listed_inputs(number['inputs']))}",
-                          f"  - {_escape(_listed_sources(number['sources']))}{statements}"]
-            lines += ["```", ""]
+            lines += [f"## {title.astext() if title else chapter}", ""]
         # Each source once, not once per number: every {cite} costs a lookup at build time.
         keys = sorted({key for number in numbers.values() for key in number["sources"]})
         lines += ["## The sources by key", ""] + [f"- {_escape(key)}: {{cite:t}}`{key}`" for key in keys]
         container = nodes.container(classes=["bb-numbers-register"])
         self.state.nested_parse(StringList(lines, source=str(paths.NUMBERS)), self.content_offset, container)
+        # Headings parsed inside a directive are rubrics: each chapter's table goes after its own.
+        for chapter, heading in zip(chapters, list(container.findall(nodes.rubric))):
+            rows = []
+            for name, number in sorted(numbers.items()):
+                if number["chapter"] != chapter:
+                    continue
+                statements = f" (paper: {', '.join(number['statements'])})" if number["statements"] else ""
+                anchor = nodes.raw("", f'<span class="bb-anchor" id="number-{name}"></span>', format="html")
+                # Plain text, not code: in the PDF, code does not wrap inside a table cell.
+                rows.append([[anchor, nodes.Text(name)], number["text"],
+                             f"{number['formula']}; from {_listed_inputs(number['inputs'])}",
+                             f"{_listed_sources(number['sources'])}{statements}"])
+            # longtable: Sphinx sets a table of fewer than 30 rows in one that cannot break
+            # across PDF pages, and a chapter's numbers run longer than a page.
+            heading.parent.insert(heading.parent.index(heading) + 1, _table(
+                ["Number", "As printed", "Formula and inputs", "Sources"], rows, [22, 18, 30, 30],
+                ["bb-register", "longtable"]))
         return [container]
-
 
     def _compact(self, numbers: dict) -> list:
         labels = chapter_labels()
         order = {chapter: index for index, chapter in enumerate(labels)}
-        rows = sorted(numbers.values(), key=lambda n: (order.get(n["chapter"], len(order)), n["name"]))
+        ordered = sorted(numbers.values(), key=lambda n: (order.get(n["chapter"], len(order)), n["name"]))
         lines = ["In this PDF each number has one row: the text as printed, the name the chapters use, "
                  "its chapter (by number, by a short name for the afterword, or by the appendix's letter), its formula, and how many data "
                  "rows and sources it was computed from. The rows and the sources themselves, and the "
                  "statements of the paper, are in {download}`numbers.csv <../figures/numbers.csv>`, "
-                 "which this PDF carries as an attachment.", "",
-                 ":::{container} bbcompact", "```{list-table}", ":header-rows: 1",
-                 ":widths: 18 24 6 36 8 8", ":class: longtable", "",
-                 "* - As printed", "  - Name", "  - Ch.", "  - Formula", "  - Rows", "  - Src."]
-        for number in rows:
-            # a figure and the word after it on one line, as in the text (latex.NumberLinks)
-            printed = re.sub(r"(\d\S*) ", "\\1\u00a0", number["text"])
-            lines += [f"* - {_escape(printed)}", f"  - {_escape(number['name'])}",
-                      f"  - {labels.get(number['chapter'], number['chapter'])}",
-                      f"  - {_escape(number['formula'])}", f"  - {len(number['inputs'])}",
-                      f"  - {len(number['sources'])}"]
-        lines += ["```", ":::", ""]
-        keys = sorted({key for number in numbers.values() for key in number["sources"]})
+                 "which this PDF carries as an attachment.", ""]
+        keys = sorted({key for number in ordered for key in number["sources"]})
         lines += ["## The sources by key", "", ":::{container} bbcolumns"]
         lines += [f"- {_escape(key)}: {{cite:t}}`{key}`" for key in keys] + [":::"]
         container = nodes.container(classes=["bb-numbers-register"])
         self.state.nested_parse(StringList(lines, source=str(paths.NUMBERS)), self.content_offset, container)
-        # Each row is the destination of its number's links in the text (latex.NumberLinks).
-        body = container.next_node(nodes.tbody)
-        table_rows = list(body.findall(nodes.row)) if body is not None else []
-        if len(table_rows) != len(rows):
-            raise self.error(f"the register's table has {len(table_rows)} rows for {len(rows)} numbers")
-        for number, row in zip(rows, table_rows):
-            if latex.DESTINATION.fullmatch(number["name"]):
-                row.next_node(nodes.paragraph).insert(0, latex.number_row(number["name"]))
+        rows = []
+        for number in ordered:
+            # Each row is the destination of its number's links in the text (latex.NumberLinks).
+            name = [latex.number_row(number["name"])] if latex.DESTINATION.fullmatch(number["name"]) else []
+            # a figure and the word after it on one line, as in the text (latex.NumberLinks)
+            printed = re.sub(r"(\d\S*) ", "\\1\u00a0", number["text"])
+            rows.append([[*name, nodes.Text(printed)], number["name"],
+                         labels.get(number["chapter"], number["chapter"]), number["formula"],
+                         str(len(number["inputs"])), str(len(number["sources"]))])
+        compact = nodes.container("", _table(["As printed", "Name", "Ch.", "Formula", "Rows", "Src."], rows,
+                                             [18, 24, 6, 36, 8, 8], ["longtable"]), classes=["bbcompact"])
+        container.insert(1, compact)   # after the paragraph that introduces it
         return [container]
+
+
+def _table(header: list[str], rows: list[list], widths: list[int], classes: list[str]) -> nodes.table:
+    """A table as the list-table directive builds it, from plain text (a cell is a string or a
+    list of nodes). Built directly, not parsed from Markdown: the register has a row per
+    published number, and parsing them took most of the page's read, in each edition."""
+    table = nodes.table(classes=["colwidths-given", *classes])
+    group = nodes.tgroup(cols=len(widths))
+    table += group
+    group += [nodes.colspec(colwidth=width) for width in widths]
+
+    def row(cells):
+        return nodes.row("", *(nodes.entry("", nodes.paragraph("", "", *(
+            [nodes.Text(cell)] if isinstance(cell, str) else cell))) for cell in cells))
+
+    group += nodes.thead("", row(header))
+    group += nodes.tbody("", *(row(cells) for cells in rows))
+    return table
 
 
 def chapter_labels() -> dict[str, str]:
