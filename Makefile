@@ -48,9 +48,11 @@ epub: $(VENV)/.installed
 release: $(VENV)/.installed system
 	$(BIN)/python -m borderbook release
 
+# The test files run side by side, one per core (a file's tests in order, in one worker: the
+# scratch builds a file's tests share stay theirs); `pytest -m unit` alone runs in seconds.
 test: $(VENV)/.installed system
 	@test -f $(PDF) -a -f $(EPUB) -a -f _build/html/index.html || $(MAKE) book
-	$(BIN)/python -m pytest || { status=$$?; [ $$status -ne 5 ] || echo "pytest collected no tests: that is a failure" >&2; exit $$status; }
+	$(BIN)/python -m pytest -n auto --dist loadfile || { status=$$?; [ $$status -ne 5 ] || echo "pytest collected no tests: that is a failure" >&2; exit $$status; }
 
 # A reviewer's check: re-run every chapter from data/ in fresh kernels, compare with figures/.
 verify: $(VENV)/.installed
