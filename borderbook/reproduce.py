@@ -11,11 +11,12 @@ of its own (executed notebooks, figures, the numbers register): ``figures/`` and
 import ast
 import os
 import shutil
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from borderbook import execute, freshness, kernels, paths
+from borderbook import execute, freshness, paths
 
 DEFAULT_OUT = paths.BUILD / "reproduce"
 #: the file that marks an output folder as made by this tool, and so safe to empty
@@ -88,15 +89,23 @@ def _prepare(out: Path) -> None:
 
 
 def _execute(task) -> tuple[str, dict]:
-    """Run one chapter in a fresh kernel (in a worker process)."""
+    """Run one chapter in a fresh kernel (in a worker process).
+
+    The kernel talks over Unix sockets in a folder of its own, not TCP ports: jupyter_client
+    picks free ports and the kernel binds them a moment later, and a chapter's kernel starting
+    beside it could take one first (the loser dies "before replying to kernel_info", seen in
+    CI); ipykernel would also warn, for each chapter, that TCP traffic is not encrypted."""
     import jupytext
     import papermill
+    from traitlets.config import Config
 
     position, path, parameters, out = task
     started = time.perf_counter()
-    kernels.run(lambda: papermill.execute_notebook(
-        jupytext.read(path), out / f"{path.stem}.ipynb",
-        parameters={**parameters, "figures_dir": str(out / "figures")},
-        kernel_name="python3", cwd=str(paths.CHAPTERS),
-        progress_bar={"desc": path.stem, "position": position, "leave": True}))
+    with tempfile.TemporaryDirectory(prefix="borderbook-kernel-") as sockets:
+        papermill.execute_notebook(
+            jupytext.read(path), out / f"{path.stem}.ipynb",
+            parameters={**parameters, "figures_dir": str(out / "figures")},
+            kernel_name="python3", cwd=str(paths.CHAPTERS),
+            progress_bar={"desc": path.stem, "position": position, "leave": True},
+            config=Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "kernel")}}))
     return path.stem, {"seconds": round(time.perf_counter() - started, 1), "parameters": parameters}

@@ -85,8 +85,8 @@ class KernelManager(AsyncKernelManager):
 
     The kernel talks over Unix sockets named after it in the server's folder, not TCP ports:
     ports picked by one worker and bound a moment later by its kernel can be taken by another
-    chapter's kernel in between (:mod:`borderbook.kernels`), and ipykernel warns that TCP
-    traffic is not encrypted."""
+    chapter's kernel in between (the loser dies "before replying to kernel_info", seen in CI),
+    and ipykernel warns, for each chapter, that TCP traffic is not encrypted."""
 
     server = Unicode(help="the fork server's socket").tag(config=True)
 
