@@ -39,6 +39,9 @@ EDITIONS = HTML / "editions"
 BUILDERS = MappingProxyType({"html": (), "pdf": ("--builder", "pdflatex"),
                              "epub": ("--builder", "custom", "--custom-builder", "epub")})
 FLAGS = ("-n", "-W", "--keep-going")
+#: The EPUB's scheduling niceness: built beside the HTML and the PDF on a busy machine, it yields
+#: the cores to them, whose paths are longer (the PDF's XeLaTeX pass) or awaited (the HTML's).
+EPUB_NICENESS = 5
 #: Where Jupyter Book writes each kind, inside ``_build`` of its work folder.
 OUTPUT = MappingProxyType({"html": "html", "pdf": "latex", "epub": "epub"})
 
@@ -204,7 +207,8 @@ def _sphinx(kind: str, rewrite_all: bool = False) -> int:
                "--path-output", str(WORK / kind), *FLAGS, *(["--all"] if rewrite_all else [])]
     with (LOGS / f"{kind}.log").open("w", encoding="utf-8") as log:
         process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE, env=_environment(),
-                                   stderr=subprocess.STDOUT, text=True, preexec_fn=_die_with_parent)
+                                   stderr=subprocess.STDOUT, text=True,
+                                   preexec_fn=lambda: (_die_with_parent(), kind == "epub" and os.nice(EPUB_NICENESS)))
         try:
             for line in process.stdout:
                 log.write(line)
