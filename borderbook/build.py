@@ -20,7 +20,6 @@ import shutil
 import signal
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import MappingProxyType
 
@@ -135,6 +134,8 @@ def _build_each(kinds: list[str]) -> dict[str, str | None]:
     an edit touched, and the editions build side by side, each reading those few pages:
     waiting for the HTML would cost more than the reading saves. When the HTML fails, the
     others are not built: they would fail the same way."""
+    from concurrent.futures import ThreadPoolExecutor   # not imported by a no-op build
+
     problems = {}
     first = [kind for kind in kinds if kind != "html" and not _has_read(kind)]
     if first and "html" in kinds:

@@ -10,13 +10,11 @@ build commit what they published (:func:`borderbook.record.commit`). A chapter t
 is reported here, with the cell and the error, and nothing is published.
 """
 
-import asyncio
 import difflib
 import os
 import re
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -139,7 +137,9 @@ def run(log=print) -> list[Path]:
         log(f"[borderbook] {path.relative_to(paths.ROOT)}: executing ({'; '.join(reasons)})")
     shutil.rmtree(STAGING, ignore_errors=True)
     cache.drop(config["cache"], {path.stem for path in stale})
-    from borderbook import warm   # jupyter_client: not imported by a build with nothing to run
+    from concurrent.futures import ProcessPoolExecutor   # with asyncio and jupyter_client: not
+
+    from borderbook import warm   # imported by a build with nothing to run (a no-op `make book`)
 
     jobs = min(len(stale), os.cpu_count() or 1)
     failures = []
@@ -169,6 +169,8 @@ def _read(path: Path):
 def _execute(path: Path, config: dict) -> tuple[Path, float, str | None]:
     """Run one chapter in its own kernel, as MyST-NB does, and cache it (in a worker process): a
     kernel forked by the warm-kernel server at ``config["kernels"]``."""
+    import asyncio
+
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
     from jupyter_cache.executors.utils import single_nb_execution
