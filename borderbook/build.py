@@ -68,23 +68,29 @@ def build(kinds: list[str]) -> list[Path]:
         LOGS.mkdir(parents=True, exist_ok=True)
         published = _snapshot(paths.FIGURES)
         try:
-            execute.run()
-        except execute.ChapterError as error:
-            raise BuildError(f"The book did not build: a chapter raised.\n{error}\n"
-                             "Fix the chapter or the data file the error names, then run `make book` "
-                             "again. Nothing was published: figures/, the HTML and the PDF are as they "
-                             "were.") from None
-        except OSError as error:   # figures/ read-only, a full disk: what was written goes back
+            try:
+                execute.run()
+            except execute.ChapterError as error:
+                raise BuildError(f"The book did not build: a chapter raised.\n{error}\n"
+                                 "Fix the chapter or the data file the error names, then run `make book` "
+                                 "again. Nothing was published: figures/, the HTML and the PDF are as they "
+                                 "were.") from None
+            except OSError as error:   # figures/ read-only, a full disk: what was written goes back
+                _restore_quietly(paths.FIGURES, published)
+                where = Path(error.filename or paths.FIGURES)
+                folder = os.path.relpath(where.parent if error.filename else where, paths.ROOT)
+                raise BuildError(f"The book did not build: cannot write {os.path.relpath(where, paths.ROOT)} "
+                                 f"({error.strerror or error}). Make {folder}/ writable (chmod -R u+w "
+                                 f"{folder}; as root, chattr -R -i {folder}) or free disk space, then run "
+                                 "`make book` again. Nothing was published: figures/, the HTML and the PDF "
+                                 "are as they were.") from None
+            inputs = inputs_digest()   # after the execution, which publishes into figures/
+            problems = _build_each(todo)
+        except KeyboardInterrupt:
+            # Ctrl-C or SIGTERM once the chapters have published into figures/ (while Sphinx
+            # runs): their figures and numbers go back, as the interruption's message says.
             _restore_quietly(paths.FIGURES, published)
-            where = Path(error.filename or paths.FIGURES)
-            folder = os.path.relpath(where.parent if error.filename else where, paths.ROOT)
-            raise BuildError(f"The book did not build: cannot write {os.path.relpath(where, paths.ROOT)} "
-                             f"({error.strerror or error}). Make {folder}/ writable (chmod -R u+w "
-                             f"{folder}; as root, chattr -R -i {folder}) or free disk space, then run "
-                             "`make book` again. Nothing was published: figures/, the HTML and the PDF "
-                             "are as they were.") from None
-        inputs = inputs_digest()   # after the execution, which publishes into figures/
-        problems = _build_each(todo)
+            raise
         if any(problems.values()):
             # All or nothing: the chapters' new figures and numbers go back, and no output is
             # published; the next build executes the chapters again (their cached runs no
@@ -209,7 +215,7 @@ def _sphinx(kind: str, rewrite_all: bool = False) -> int:
     with (LOGS / f"{kind}.log").open("w", encoding="utf-8") as log:
         process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE, env=_environment(),
                                    stderr=subprocess.STDOUT, text=True,
-                                   preexec_fn=lambda: (_die_with_parent(), kind == "epub" and os.nice(EPUB_NICENESS)))
+                                   preexec_fn=lambda: _in_child(EPUB_NICENESS if kind == "epub" else 0))
         try:
             for line in process.stdout:
                 log.write(line)
@@ -220,9 +226,10 @@ def _sphinx(kind: str, rewrite_all: bool = False) -> int:
                 process.kill()
 
 
-def _die_with_parent() -> None:
-    """In a child process: receive SIGTERM when the build that started it dies."""
+def _in_child(niceness: int) -> None:
+    """In a child process: receive SIGTERM when the build that started it dies; run at ``niceness``."""
     ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    os.nice(niceness)
 
 
 def _publish(kind: str) -> None:

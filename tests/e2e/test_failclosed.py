@@ -334,19 +334,25 @@ def test_two_builds_at_once_take_turns(project):
     assert sum(len(executed(output)) for output in outputs) == 1
 
 
-def test_an_interrupted_build_says_so_and_publishes_nothing(project):
-    # main: a raw BrokenProcessPool traceback.
+@pytest.mark.parametrize("moment, wait", [
+    ("executing (", 2),            # main: a raw BrokenProcessPool traceback
+    # failed before (make attack's sigterm-to-parent-shell, once builds got faster): stopped
+    # while Sphinx ran, the build said "nothing published" and left the chapters' new figures
+    ("[html] Running Jupyter-Book", 0),
+])
+def test_an_interrupted_build_says_so_and_publishes_nothing(project, moment, wait):
     figures = tree_digest(project.root / "figures")
     project.edit("data/raw/border_lengths.csv", ",1300,,approx,", ",1310,,approx,")
     process = subprocess.Popen([sys.executable, "-m", "borderbook", "build", "html"], cwd=project.root,
-                               env={**os.environ, "PYTHONPATH": str(project.root)}, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                               env={**os.environ, "PYTHONPATH": str(project.root), "PYTHONUNBUFFERED": "1"},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
     started = []
-    for line in process.stdout:          # interrupt while the chapter runs, not while Python imports
+    for line in process.stdout:          # interrupt at that moment (each line as it is printed)
         started.append(line)
-        if "executing (" in line:
+        if moment in line:
             break
-    time.sleep(2)
+    time.sleep(wait)
     os.killpg(process.pid, signal.SIGINT)
     output = "".join(started) + process.communicate(timeout=120)[0]
     assert process.returncode == 130, output[-2000:]
