@@ -116,4 +116,8 @@ def render(report: dict) -> str:
     for part in ("numbers", "figures", "data"):
         for difference in report[part]["differences"]:
             lines.append(f"- {part}: {difference['item']}: {difference['what']}")
+    if not report["identical"]:
+        lines += ["", "What the book publishes (figures/) is not what data/ and the code give now. If you "
+                      "changed data/ or a chapter, publish it with `make book`; if not, figures/ was edited "
+                      "by hand: restore it (git checkout -- figures/). Then run `make verify` again."]
     return "\n".join(lines) + "\n"

@@ -160,9 +160,12 @@ def then_build(action: Callable[[Scratch], None], *kinds) -> Callable[[Scratch],
 
 def command(*arguments, cwd=None) -> Callable[[Scratch], Result]:
     def run(s: Scratch) -> Result:
+        # stdout and stderr in one stream, in the order a terminal shows them: make verify's
+        # report comes after the chapters' progress bars (stderr), not before them
         result = subprocess.run([sys.executable, "-m", "borderbook", *arguments], cwd=cwd or s.root,
-                                env=s.environment(), capture_output=True, text=True, timeout=900)
-        return Result(result.returncode, result.stdout + result.stderr)
+                                env=s.environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, timeout=900)
+        return Result(result.returncode, result.stdout)
     return run
 
 

@@ -42,6 +42,9 @@ def test_verify_names_a_changed_figure_number_csv_row_and_data_cell(tmp_path, bu
     assert code == 1
     for name in (figure.name, "length-afp", "length-mfa-lake", "numbers.csv", "data/raw/border_lengths.csv"):
         assert name in output, f"{name} not named in:\n{output}"
+    # ... and says what to do. Failed before (make attack's verify-tampered-*): the report
+    # stopped at the list of differences.
+    assert "publish it with `make book`" in output and "git checkout -- figures/" in output
 
 
 def test_reproduce_refuses_an_unknown_parameter(whole):
