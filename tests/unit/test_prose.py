@@ -29,6 +29,6 @@ def test_a_table_the_prose_names_is_a_table_of_the_data(page):
     # which the redesign had renamed `statements`.
     tables = {resource["name"] for resource in
               json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))["resources"]}
-    prose = re.sub(r"^(```|~~~).*?^\1", "", page.read_text(encoding="utf-8"), flags=re.M | re.S)
-    named = {a or b for a, b in TABLE_NAMED.findall(prose)}
+    text = re.sub(r"^(```|~~~).*?^\1", "", page.read_text(encoding="utf-8"), flags=re.M | re.S)   # no code
+    named = {a or b for a, b in TABLE_NAMED.findall(text)}
     assert named <= tables, f"{page.name} names tables the data does not have: {sorted(named - tables)}"
