@@ -68,22 +68,7 @@ def build(kinds: list[str]) -> list[Path]:
         LOGS.mkdir(parents=True, exist_ok=True)
         published = _snapshot(paths.FIGURES)
         try:
-            try:
-                execute.run()
-            except execute.ChapterError as error:
-                raise BuildError(f"The book did not build: a chapter raised.\n{error}\n"
-                                 "Fix the chapter or the data file the error names, then run `make book` "
-                                 "again. Nothing was published: figures/, the HTML and the PDF are as they "
-                                 "were.") from None
-            except OSError as error:   # figures/ read-only, a full disk: what was written goes back
-                _restore_quietly(paths.FIGURES, published)
-                where = Path(error.filename or paths.FIGURES)
-                folder = os.path.relpath(where.parent if error.filename else where, paths.ROOT)
-                raise BuildError(f"The book did not build: cannot write {os.path.relpath(where, paths.ROOT)} "
-                                 f"({error.strerror or error}). Make {folder}/ writable (chmod -R u+w "
-                                 f"{folder}; as root, chattr -R -i {folder}) or free disk space, then run "
-                                 "`make book` again. Nothing was published: figures/, the HTML and the PDF "
-                                 "are as they were.") from None
+            _execute_chapters(published)
             inputs = inputs_digest()   # after the execution, which publishes into figures/
             problems = _build_each(todo)
         except KeyboardInterrupt:
@@ -104,6 +89,28 @@ def build(kinds: list[str]) -> list[Path]:
             (WORK / f"{kind}.inputs").write_text(inputs)
         _offer_editions()   # after every build: they publish side by side
     return [PUBLISHED[kind] for kind in kinds]
+
+
+def _execute_chapters(published: dict[str, bytes]) -> None:
+    """Run the chapters that are not fresh (:func:`borderbook.execute.run`); raise
+    :class:`BuildError` saying what to do if one raises or figures/ cannot be written
+    (``published``, figures/ as it was, is then put back)."""
+    try:
+        execute.run()
+    except execute.ChapterError as error:
+        raise BuildError(f"The book did not build: a chapter raised.\n{error}\n"
+                         "Fix the chapter or the data file the error names, then run `make book` "
+                         "again. Nothing was published: figures/, the HTML and the PDF are as they "
+                         "were.") from None
+    except OSError as error:   # figures/ read-only, a full disk: what was written goes back
+        _restore_quietly(paths.FIGURES, published)
+        where = Path(error.filename or paths.FIGURES)
+        folder = os.path.relpath(where.parent if error.filename else where, paths.ROOT)
+        raise BuildError(f"The book did not build: cannot write {os.path.relpath(where, paths.ROOT)} "
+                         f"({error.strerror or error}). Make {folder}/ writable (chmod -R u+w "
+                         f"{folder}; as root, chattr -R -i {folder}) or free disk space, then run "
+                         "`make book` again. Nothing was published: figures/, the HTML and the PDF "
+                         "are as they were.") from None
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:

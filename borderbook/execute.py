@@ -137,9 +137,10 @@ def run(log=print) -> list[Path]:
         log(f"[borderbook] {path.relative_to(paths.ROOT)}: executing ({'; '.join(reasons)})")
     shutil.rmtree(STAGING, ignore_errors=True)
     cache.drop(config["cache"], {path.stem for path in stale})
-    from concurrent.futures import ProcessPoolExecutor   # with asyncio and jupyter_client: not
+    # Imported here, with asyncio and jupyter_client, not by a build with nothing to run.
+    from concurrent.futures import ProcessPoolExecutor
 
-    from borderbook import warm   # imported by a build with nothing to run (a no-op `make book`)
+    from borderbook import warm
 
     jobs = min(len(stale), os.cpu_count() or 1)
     failures = []
