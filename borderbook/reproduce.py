@@ -89,12 +89,9 @@ def _prepare(out: Path) -> None:
 
 
 def _execute(task) -> tuple[str, dict]:
-    """Run one chapter in a fresh kernel (in a worker process).
-
-    The kernel talks over Unix sockets in a folder of its own, not TCP ports: jupyter_client
-    picks free ports and the kernel binds them a moment later, and a chapter's kernel starting
-    beside it could take one first (the loser dies "before replying to kernel_info", seen in
-    CI); ipykernel would also warn, for each chapter, that TCP traffic is not encrypted."""
+    """Run one chapter in a fresh kernel (in a worker process). The kernel talks over Unix
+    sockets in a folder of its own, not TCP ports, as ``make book``'s do
+    (:class:`borderbook.warm.KernelManager` says why)."""
     import jupytext
     import papermill
     from traitlets.config import Config

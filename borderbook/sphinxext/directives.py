@@ -69,9 +69,7 @@ class NumbersRegister(SphinxDirective):
         for chapter in chapters:
             title = self.env.titles.get(f"{paths.CHAPTER_DOCS}{chapter}")
             lines += [f"## {title.astext() if title else chapter}", ""]
-        # Each source once, not once per number: every {cite} costs a lookup at build time.
-        keys = sorted({key for number in numbers.values() for key in number["sources"]})
-        lines += ["## The sources by key", ""] + [f"- {_escape(key)}: {{cite:t}}`{key}`" for key in keys]
+        lines += ["## The sources by key", ""] + _sources_by_key(numbers)
         container = nodes.container(classes=["bb-numbers-register"])
         self.state.nested_parse(StringList(lines, source=str(paths.NUMBERS)), self.content_offset, container)
         # Headings parsed inside a directive are rubrics: each chapter's table goes after its own.
@@ -102,9 +100,7 @@ class NumbersRegister(SphinxDirective):
                  "rows and sources it was computed from. The rows and the sources themselves, and the "
                  "statements of the paper, are in {download}`numbers.csv <../figures/numbers.csv>`, "
                  "which this PDF carries as an attachment.", ""]
-        keys = sorted({key for number in ordered for key in number["sources"]})
-        lines += ["## The sources by key", "", ":::{container} bbcolumns"]
-        lines += [f"- {_escape(key)}: {{cite:t}}`{key}`" for key in keys] + [":::"]
+        lines += ["## The sources by key", "", ":::{container} bbcolumns", *_sources_by_key(numbers), ":::"]
         container = nodes.container(classes=["bb-numbers-register"])
         self.state.nested_parse(StringList(lines, source=str(paths.NUMBERS)), self.content_offset, container)
         rows = []
@@ -120,6 +116,13 @@ class NumbersRegister(SphinxDirective):
                                              [18, 24, 6, 36, 8, 8], ["longtable"]), classes=["bbcompact"])
         container.insert(1, compact)   # after the paragraph that introduces it
         return [container]
+
+
+def _sources_by_key(numbers: dict) -> list[str]:
+    """A Markdown list resolving each source key of ``numbers`` to its reference. Each source
+    once, not once per number: every {cite} costs a lookup at build time."""
+    keys = sorted({key for number in numbers.values() for key in number["sources"]})
+    return [f"- {_escape(key)}: {{cite:t}}`{key}`" for key in keys]
 
 
 def _table(header: list[str], rows: list[list], widths: list[int], classes: list[str]) -> nodes.table:
