@@ -35,6 +35,14 @@ def setup(app):
     app.connect("config-inited", document_metadata)
     app.connect("config-inited", number_commands)
     app.connect("config-inited", whole_footnotes)
+    app.connect("builder-inited", no_tooltips)
+
+
+def no_tooltips(app):
+    """A citation's hover text is HTML's: the PDF has none, and formatting every entry of the
+    bibliography a second time for it was a tenth of the PDF's build after an edit."""
+    if app.builder.format == "latex":
+        app.config.bibtex_tooltips = False
 
 
 def document_metadata(app, config):
