@@ -38,8 +38,8 @@ EDITIONS = HTML / "editions"
 BUILDERS = MappingProxyType({"html": (), "pdf": ("--builder", "pdflatex"),
                              "epub": ("--builder", "custom", "--custom-builder", "epub")})
 FLAGS = ("-n", "-W", "--keep-going")
-#: The EPUB's scheduling niceness: built beside the HTML and the PDF on a busy machine, it yields
-#: the cores to them, whose paths are longer (the PDF's XeLaTeX pass) or awaited (the HTML's).
+#: The EPUB's scheduling niceness: built beside the PDF (:func:`_build_each`) on a busy machine,
+#: it yields the cores to it, whose path is the longest (its XeLaTeX pass).
 EPUB_NICENESS = 5
 #: Where Jupyter Book writes each kind, inside ``_build`` of its work folder.
 OUTPUT = MappingProxyType({"html": "html", "pdf": "latex", "epub": "epub"})
@@ -142,31 +142,45 @@ def _restore_quietly(folder: Path, files: dict[str, bytes]) -> None:
 
 
 def _build_each(kinds: list[str]) -> dict[str, str | None]:
-    """Build each of ``kinds``; ``{kind: what failed, or None}``.
+    """Build each of ``kinds``; ``{kind: what failed, or None}``, in the order of ``kinds``.
+
+    Two lanes share the machine's cores: the HTML then the EPUB, and the PDF beside them.
+    The PDF's path is the longest (its XeLaTeX pass runs after Sphinx, on one core), so it
+    starts at once; the EPUB, the shortest, waits for the HTML and then runs beside the PDF's
+    XeLaTeX pass, instead of slowing the HTML and the PDF at the start. (On two cores, a prose
+    edit: 17.2 s with the three side by side, 15.8 s in lanes; mean of four.)
 
     Reading the documents is most of a first build. So an edition without a read of its own
-    (a first build, outputs removed) is given the HTML's (Sphinx's environment and doctrees),
-    after the HTML has built when it has to, and is written from it without reading a
-    document again; each edition keeps its own form where the forms differ (``only`` nodes,
-    post-transforms). Once each edition has a read of its own, a build reads only the pages
-    an edit touched, and the editions build side by side, each reading those few pages:
-    waiting for the HTML would cost more than the reading saves. When the HTML fails, the
-    others are not built: they would fail the same way."""
+    (a first build, outputs removed) waits for the HTML, is given its read (Sphinx's
+    environment and doctrees), and is written from it without reading a document again;
+    each edition keeps its own form where the forms differ (``only`` nodes, post-transforms).
+    Once an edition has a read of its own, a build reads only the pages an edit touched.
+    When the HTML fails, the editions that wait for it are not built: they would fail the
+    same way."""
     from concurrent.futures import ThreadPoolExecutor   # not imported by a no-op build
+    from threading import Event
 
-    problems = {}
-    first = [kind for kind in kinds if kind != "html" and not _has_read(kind)]
-    if first and "html" in kinds:
-        problems["html"] = _build_one("html")
-        if problems["html"]:
-            return problems
-    seeded = set(first) if _has_read("html") else set()
-    for kind in seeded:
-        _seed(kind)
-    rest = [kind for kind in kinds if kind not in problems]
-    with ThreadPoolExecutor(max_workers=len(rest)) as pool:
-        problems.update(zip(rest, pool.map(_build_one, rest, [kind in seeded for kind in rest])))
-    return problems
+    problems: dict[str, str | None] = {}
+    html_built = Event()
+
+    def lane(kind: str) -> None:
+        if kind != "html" and "html" in kinds and (kind == "epub" or not _has_read(kind)):
+            html_built.wait()
+            if problems["html"]:
+                return
+        seeded = kind != "html" and not _has_read(kind) and _has_read("html")
+        if seeded:
+            _seed(kind)
+        try:
+            problems[kind] = _build_one(kind, seeded)
+        finally:
+            if kind == "html":
+                problems.setdefault("html", "The HTML's build was interrupted.")
+                html_built.set()
+
+    with ThreadPoolExecutor(max_workers=len(kinds)) as pool:
+        list(pool.map(lane, kinds))
+    return {kind: problems[kind] for kind in kinds if kind in problems}
 
 
 def _has_read(kind: str) -> bool:
