@@ -18,8 +18,6 @@ from borderbook import build, paths
 # The other commands' modules are imported when they run: they bring pandas and frictionless
 # (most of a second), and a `make book` with nothing to do costs a checksum of the tree.
 
-INTERRUPTED = 130
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m borderbook", description=__doc__)
@@ -40,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted; nothing published: figures/, the HTML and the PDF are as they were.",
               file=sys.stderr)
-        return INTERRUPTED
+        return build.INTERRUPTED
 
 
 def _run(arguments) -> int:

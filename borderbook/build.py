@@ -41,6 +41,8 @@ FLAGS = ("-n", "-W", "--keep-going")
 #: The EPUB's scheduling niceness: built beside the PDF (:func:`_build_each`) on a busy machine,
 #: it yields the cores to it, whose path is the longest (its XeLaTeX pass).
 EPUB_NICENESS = 5
+#: The exit code of an interrupted build (a shell's, for SIGINT), and of a Sphinx not started then.
+INTERRUPTED = 130
 #: Where Jupyter Book writes each kind, inside ``_build`` of its work folder.
 OUTPUT = MappingProxyType({"html": "html", "pdf": "latex", "epub": "epub"})
 
@@ -161,7 +163,7 @@ def _build_each(kinds: list[str]) -> dict[str, str | None]:
     from threading import Event
 
     problems: dict[str, str | None] = {}
-    html_built = Event()
+    html_built, running = Event(), _Running()
 
     def lane(kind: str) -> None:
         if kind != "html" and "html" in kinds and (kind == "epub" or not _has_read(kind)):
@@ -172,15 +174,45 @@ def _build_each(kinds: list[str]) -> dict[str, str | None]:
         if seeded:
             _seed(kind)
         try:
-            problems[kind] = _build_one(kind, seeded)
+            problems[kind] = _build_one(kind, running, seeded)
         finally:
             if kind == "html":
                 problems.setdefault("html", "The HTML's build was interrupted.")
                 html_built.set()
 
     with ThreadPoolExecutor(max_workers=len(kinds)) as pool:
-        list(pool.map(lane, kinds))
+        try:
+            list(pool.map(lane, kinds))
+        except KeyboardInterrupt:
+            running.stop()   # else the pool would wait for them before the interruption ends
+            raise
     return {kind: problems[kind] for kind in kinds if kind in problems}
+
+
+class _Running:
+    """The Sphinx processes of one build. An interruption stops them all and starts no other:
+    SIGTERM, when ``make`` dies, reaches this process alone (Ctrl-C reaches them all), and each
+    Sphinx dies with the thread that started it, which outlives the interruption."""
+
+    def __init__(self):
+        from threading import Lock
+
+        self._lock, self._processes, self._stopped = Lock(), [], False
+
+    def start(self, command: list[str], **options) -> subprocess.Popen | None:
+        """``subprocess.Popen(command, **options)``, or None once the build is stopping."""
+        with self._lock:
+            if self._stopped:
+                return None
+            self._processes.append(subprocess.Popen(command, **options))
+            return self._processes[-1]
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            for process in self._processes:
+                if process.poll() is None:
+                    process.kill()
 
 
 def _has_read(kind: str) -> bool:
@@ -201,14 +233,14 @@ def _seed(kind: str) -> None:
         shutil.rmtree(WORK / kind / "_build" / OUTPUT[kind], ignore_errors=True)
 
 
-def _build_one(kind: str, seeded: bool = False) -> str | None:
+def _build_one(kind: str, running: _Running, seeded: bool = False) -> str | None:
     """Build ``kind`` in its work folder; None if it succeeded with no warning, else what failed."""
     theme, stamp = _theme_digest(), WORK / f"{kind}.theme"
     # Sphinx copies static files and applies templates only when it writes pages, and writes
     # only the pages it read again: a change to _static/ or _templates/ alone rewrites them all
     # (a seeded build writes them all anyway).
     rewrite_all = not seeded and (not stamp.exists() or stamp.read_text() != theme)
-    code = _sphinx(kind, rewrite_all)
+    code = _sphinx(kind, running, rewrite_all)
     log = LOGS / f"{kind}.log"
     text = log.read_text(encoding="utf-8")
     if code or re.search(r"(WARNING|ERROR): ", text):
@@ -233,15 +265,17 @@ def _up_to_date(kind: str, digest: str) -> bool:
     return PUBLISHED[kind].exists() and stamp.exists() and stamp.read_text() == digest
 
 
-def _sphinx(kind: str, rewrite_all: bool = False) -> int:
+def _sphinx(kind: str, running: _Running, rewrite_all: bool = False) -> int:
     """Run Jupyter Book for ``kind`` in its work folder (:mod:`borderbook.jupyter_book_cli`);
     log its output, show it prefixed."""
     command = [sys.executable, "-m", "borderbook.jupyter_book_cli", "build", str(paths.ROOT), *BUILDERS[kind],
                "--path-output", str(WORK / kind), *FLAGS, *(["--all"] if rewrite_all else [])]
     with (LOGS / f"{kind}.log").open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(command, cwd=paths.ROOT, stdout=subprocess.PIPE, env=_environment(),
-                                   stderr=subprocess.STDOUT, text=True,
-                                   preexec_fn=lambda: _in_child(EPUB_NICENESS if kind == "epub" else 0))
+        process = running.start(command, cwd=paths.ROOT, stdout=subprocess.PIPE, env=_environment(),
+                                stderr=subprocess.STDOUT, text=True,
+                                preexec_fn=lambda: _in_child(EPUB_NICENESS if kind == "epub" else 0))
+        if process is None:
+            return INTERRUPTED
         try:
             for line in process.stdout:
                 log.write(line)

@@ -130,7 +130,7 @@ def _lanes(monkeypatch, has_read, fail=()):
 
     events, seeded, pdf_started = [], [], threading.Event()
 
-    def build_one(kind, seeded_now=False):
+    def build_one(kind, running, seeded_now=False):
         events.append(f"{kind} starts")
         if kind == "pdf":
             pdf_started.set()
@@ -167,3 +167,35 @@ def test_when_the_html_fails_after_an_edit_the_epub_is_not_built(monkeypatch):
     problems, events, _ = _lanes(monkeypatch, has_read=lambda kind: True, fail={"html"})
     assert problems == {"html": "it failed", "pdf": None}   # the PDF ran beside it
     assert "epub starts" not in events
+
+
+def test_an_interrupted_build_stops_its_sphinx_processes_and_starts_no_other(monkeypatch):
+    # SIGTERM, when make dies, reaches the build alone; each Sphinx dies with the thread that
+    # started it, which outlived the interruption: the build waited for them to finish, and the
+    # EPUB, waiting for the HTML, would then have started.
+    import os
+    import signal
+    import threading
+
+    processes = {}
+
+    def build_one(kind, running, seeded=False):
+        process = running.start(["sleep", "60"])
+        if process is None:
+            return "not started"
+        processes[kind] = process
+        if len(processes) == 2:   # the HTML and the PDF run: interrupt the build
+            threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGUSR1)).start()
+        return None if process.wait() == 0 else "stopped"
+
+    monkeypatch.setattr(build, "_build_one", build_one)
+    monkeypatch.setattr(build, "_has_read", lambda kind: True)
+    previous = signal.signal(signal.SIGUSR1, signal.default_int_handler)   # as SIGTERM is (__main__)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            build._build_each(["html", "pdf", "epub"])
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    assert sorted(processes) == ["html", "pdf"]   # the EPUB never started
+    assert {kind: process.returncode for kind, process in processes.items()} == \
+        {"html": -signal.SIGKILL, "pdf": -signal.SIGKILL}   # stopped, not waited for
