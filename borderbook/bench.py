@@ -299,7 +299,7 @@ def table(report: dict) -> str:
         for mode in modes:
             if name in report[mode]:
                 result = report[mode][name]
-                cells += [f"{result[kind]:.1f} ({result[kind + '_spread'][0]:.1f}–{result[kind + '_spread'][1]:.1f})"
+                cells += [f"{_s(result[kind])} ({_s(result[kind + '_spread'][0])}–{_s(result[kind + '_spread'][1])})"
                           for kind in ("wall", "cpu")]
             else:
                 cells += ["–", "–"]
@@ -329,10 +329,16 @@ def table(report: dict) -> str:
                   "| wall ratio | CPU ratio |", "| --- |" + " ---: |" * 6]
         for name in SCENARIOS:
             if name in report["ours"] and name in report["before"]:
-                cells = [f"{report[mode][name][kind]:.1f}" for mode in ("ours", "before") for kind in ("wall", "cpu")]
+                cells = [_s(report[mode][name][kind]) for mode in ("ours", "before") for kind in ("wall", "cpu")]
                 cells += [f"{report['ratios'][key]:.2f}" for key in (f"{name} wall / before's", f"{name} cpu / before's")]
                 lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _s(seconds: float) -> str:
+    """Seconds as the table shows them: to a hundredth under one second (a no-op's target is
+    0.2 s), else to a tenth."""
+    return f"{seconds:.2f}" if seconds < 1 else f"{seconds:.1f}"
 
 
 if __name__ == "__main__":
