@@ -1,5 +1,6 @@
-"""The diagnosis of a failed build: where, and what to do (a Sphinx warning, a typo in the
-table of contents)."""
+"""The build without Sphinx: the diagnosis of a failure (where, and what to do), the check of
+the table of contents, what a no-op imports, the order in which the editions build, and how
+an interruption stops them."""
 
 import pytest
 
@@ -156,8 +157,8 @@ def test_after_an_edit_the_pdf_builds_beside_the_html_and_the_epub_after_it(monk
 
 
 def test_a_first_build_writes_the_pdf_and_the_epub_from_the_html_read(monkeypatch):
-    read = {"html"}   # the HTML's read is there once the HTML has built
-    problems, events, seeded = _lanes(monkeypatch, has_read=lambda kind: kind in read)
+    # No edition but the HTML has a read of its own: the others are given the HTML's.
+    problems, events, seeded = _lanes(monkeypatch, has_read=lambda kind: kind == "html")
     assert problems == {"html": None, "pdf": None, "epub": None}
     assert events.index("html ends") < min(events.index("pdf starts"), events.index("epub starts"))
     assert sorted(seeded) == ["epub", "pdf"]
