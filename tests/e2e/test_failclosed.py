@@ -343,10 +343,14 @@ def test_two_builds_at_once_take_turns(project):
 def test_an_interrupted_build_says_so_and_publishes_nothing(project, moment, wait):
     figures = tree_digest(project.root / "figures")
     project.edit("data/raw/border_lengths.csv", ",1300,,approx,", ",1310,,approx,")
+    # The build hears Ctrl-C even when the tests run as a background job (nohup, a script's `&`),
+    # which ignores SIGINT: an ignored signal stays ignored in every child (a clean-clone run
+    # started with nohup failed here, the build never interrupted).
     process = subprocess.Popen([sys.executable, "-m", "borderbook", "build", "html"], cwd=project.root,
                                env={**os.environ, "PYTHONPATH": str(project.root), "PYTHONUNBUFFERED": "1"},
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
+                               start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     started = []
     for line in process.stdout:          # interrupt at that moment (each line as it is printed)
         started.append(line)
