@@ -45,8 +45,7 @@ MODES = MappingProxyType({
     "ours": "this book: `python -m borderbook build html pdf epub`, what `make book` runs (the "
             "chapters to run execute first, in parallel; a first build reads the documents once, "
             "for the HTML, and writes the PDF and the EPUB from that read side by side; after an "
-            "edit the PDF builds beside the HTML and, once the HTML is done, the EPUB, each under -W; "
-            "nothing runs when no source changed)",
+            "edit the three build side by side, each under -W; nothing runs when no source changed)",
     "stock": "the same book built by stock Jupyter Book 1: `jupyter-book build .`, then "
              "`--builder pdflatex`, then the EPUB, one after the other under -W in one _build (the PDF "
              "and the EPUB reuse the HTML's read), with MyST-NB executing the chapters one by one "

@@ -123,20 +123,21 @@ def test_a_worker_stopped_by_ctrl_c_reports_an_interruption(monkeypatch):
         execute._execute(paths.CHAPTERS / "01-introduction.md", {"timeout": 10, "cache": None, "kernels": ""})
 
 
-def _lanes(monkeypatch, has_read, fail=()):
+def _editions(monkeypatch, has_read, fail=()):
     """Run build._build_each on fake builds; the order in which they started and ended, and
-    which were seeded. The HTML's build ends only once the PDF's has started, when the PDF
-    does not wait for it (else it gives up after 10 s and says so)."""
+    which were seeded. The HTML's build ends only once the others have started, when they do
+    not wait for it (else it gives up after 10 s and says so)."""
     import threading
 
-    events, seeded, pdf_started = [], [], threading.Event()
+    events, seeded, started = [], [], {"pdf": threading.Event(), "epub": threading.Event()}
 
     def build_one(kind, running, seeded_now=False):
         events.append(f"{kind} starts")
-        if kind == "pdf":
-            pdf_started.set()
+        if kind in started:
+            started[kind].set()
         if kind == "html" and has_read("pdf"):
-            events.append("the PDF started during the HTML" if pdf_started.wait(10) else "the PDF waited")
+            beside = all(started[other].wait(10) for other in started)
+            events.append("the others started during the HTML" if beside else "the others waited")
         events.append(f"{kind} ends")
         return "it failed" if kind in fail else None
 
@@ -146,34 +147,31 @@ def _lanes(monkeypatch, has_read, fail=()):
     return build._build_each(["html", "pdf", "epub"]), events, seeded
 
 
-def test_after_an_edit_the_pdf_builds_beside_the_html_and_the_epub_after_it(monkeypatch):
-    # The PDF's path is the longest: it starts at once. The EPUB waits for the HTML rather
-    # than slow the other two at the start (a prose edit: 17.2 s side by side, 15.8 s so).
-    problems, events, seeded = _lanes(monkeypatch, has_read=lambda kind: True)
+def test_after_an_edit_the_three_editions_build_side_by_side(monkeypatch):
+    problems, events, seeded = _editions(monkeypatch, has_read=lambda kind: True)
     assert problems == {"html": None, "pdf": None, "epub": None}
-    assert "the PDF started during the HTML" in events
-    assert events.index("html ends") < events.index("epub starts")
+    assert "the others started during the HTML" in events
     assert not seeded   # each edition reads the edited pages itself
 
 
 def test_a_first_build_writes_the_pdf_and_the_epub_from_the_html_read(monkeypatch):
     # No edition but the HTML has a read of its own: the others are given the HTML's.
-    problems, events, seeded = _lanes(monkeypatch, has_read=lambda kind: kind == "html")
+    problems, events, seeded = _editions(monkeypatch, has_read=lambda kind: kind == "html")
     assert problems == {"html": None, "pdf": None, "epub": None}
     assert events.index("html ends") < min(events.index("pdf starts"), events.index("epub starts"))
     assert sorted(seeded) == ["epub", "pdf"]
 
 
-def test_when_the_html_fails_after_an_edit_the_epub_is_not_built(monkeypatch):
-    problems, events, _ = _lanes(monkeypatch, has_read=lambda kind: True, fail={"html"})
-    assert problems == {"html": "it failed", "pdf": None}   # the PDF ran beside it
-    assert "epub starts" not in events
+def test_when_the_html_fails_on_a_first_build_the_others_are_not_built(monkeypatch):
+    problems, events, _ = _editions(monkeypatch, has_read=lambda kind: kind == "html", fail={"html"})
+    assert problems == {"html": "it failed"}   # they would fail the same way
+    assert "pdf starts" not in events and "epub starts" not in events
 
 
 def test_an_interrupted_build_stops_its_sphinx_processes_and_starts_no_other(monkeypatch):
     # SIGTERM, when make dies, reaches the build alone; each Sphinx dies with the thread that
-    # started it, which outlived the interruption: the build waited for them to finish, and the
-    # EPUB, waiting for the HTML, would then have started.
+    # started it, which outlived the interruption: the build waited for the HTML's Sphinx to
+    # finish, and then started the PDF's and the EPUB's, which had been waiting for it.
     import os
     import signal
     import threading
@@ -185,18 +183,18 @@ def test_an_interrupted_build_stops_its_sphinx_processes_and_starts_no_other(mon
         if process is None:
             return "not started"
         processes[kind] = process
-        if len(processes) == 2:   # the HTML and the PDF run: interrupt the build
+        if kind == "html":   # interrupt the build while the HTML's Sphinx runs
             threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGUSR1)).start()
         return None if process.wait() == 0 else "stopped"
 
     monkeypatch.setattr(build, "_build_one", build_one)
-    monkeypatch.setattr(build, "_has_read", lambda kind: True)
+    monkeypatch.setattr(build, "_has_read", lambda kind: kind == "html")   # a first build
+    monkeypatch.setattr(build, "_seed", lambda kind: None)
     previous = signal.signal(signal.SIGUSR1, signal.default_int_handler)   # as SIGTERM is (__main__)
     try:
         with pytest.raises(KeyboardInterrupt):
             build._build_each(["html", "pdf", "epub"])
     finally:
         signal.signal(signal.SIGUSR1, previous)
-    assert sorted(processes) == ["html", "pdf"]   # the EPUB never started
-    assert {kind: process.returncode for kind, process in processes.items()} == \
-        {"html": -signal.SIGKILL, "pdf": -signal.SIGKILL}   # stopped, not waited for
+    assert list(processes) == ["html"]   # the PDF and the EPUB never started
+    assert processes["html"].returncode == -signal.SIGKILL   # stopped, not waited for
