@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from threading import Event, Lock
 from types import MappingProxyType
 
 from borderbook import freshness, paths
@@ -159,7 +160,6 @@ def _build_each(kinds: list[str]) -> dict[str, str | None]:
     edit and cost 2 s of a 32 s data edit, whose EPUB then reads its pages last; three pairs
     each, session 9.)"""
     from concurrent.futures import ThreadPoolExecutor   # not imported by a no-op build
-    from threading import Event
 
     problems: dict[str, str | None] = {}
     html_built, running = Event(), _Running()
@@ -194,8 +194,6 @@ class _Running:
     Sphinx dies with the thread that started it, which outlives the interruption."""
 
     def __init__(self):
-        from threading import Lock
-
         self._lock, self._processes, self._stopped = Lock(), [], False
 
     def start(self, command: list[str], **options) -> subprocess.Popen | None:
