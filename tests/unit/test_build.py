@@ -60,8 +60,6 @@ def test_a_figures_folder_that_cannot_be_written_stops_the_build_with_what_to_do
 
     monkeypatch.setattr(build.paths, "FIGURES", figures)
     monkeypatch.setattr(build, "_up_to_date", lambda kind, digest: False)
-    from borderbook import execute
-
     monkeypatch.setattr(execute, "run", publish_half_then_fail)
     with pytest.raises(build.BuildError) as error:
         build.build(["html"])
