@@ -165,11 +165,12 @@ def _build_each(kinds: list[str]) -> dict[str, str | None]:
     html_built, running = Event(), _Running()
 
     def edition(kind: str) -> None:
-        if kind != "html" and "html" in kinds and not _has_read(kind):
+        first = kind != "html" and not _has_read(kind)   # no read of its own: given the HTML's
+        if first and "html" in kinds:
             html_built.wait()
             if problems["html"]:
                 return
-        seeded = kind != "html" and not _has_read(kind) and _has_read("html")
+        seeded = first and _has_read("html")
         if seeded:
             _seed(kind)
         try:
