@@ -298,8 +298,9 @@ def table(report: dict) -> str:
         for mode in modes:
             if name in report[mode]:
                 result = report[mode][name]
-                cells += [f"{_s(result[kind])} ({_s(result[kind + '_spread'][0])}–{_s(result[kind + '_spread'][1])})"
-                          for kind in ("wall", "cpu")]
+                for kind in ("wall", "cpu"):
+                    low, high = result[kind + "_spread"]
+                    cells.append(f"{_seconds(result[kind])} ({_seconds(low)}–{_seconds(high)})")
             else:
                 cells += ["–", "–"]
         for kind in ("wall", "cpu"):
@@ -328,13 +329,13 @@ def table(report: dict) -> str:
                   "| wall ratio | CPU ratio |", "| --- |" + " ---: |" * 6]
         for name in SCENARIOS:
             if name in report["ours"] and name in report["before"]:
-                cells = [_s(report[mode][name][kind]) for mode in ("ours", "before") for kind in ("wall", "cpu")]
+                cells = [_seconds(report[mode][name][kind]) for mode in ("ours", "before") for kind in ("wall", "cpu")]
                 cells += [f"{report['ratios'][key]:.2f}" for key in (f"{name} wall / before's", f"{name} cpu / before's")]
                 lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def _s(seconds: float) -> str:
+def _seconds(seconds: float) -> str:
     """Seconds as the table shows them: to a hundredth under one second (a no-op's target is
     0.2 s), else to a tenth."""
     return f"{seconds:.2f}" if seconds < 1 else f"{seconds:.1f}"
